@@ -1,0 +1,1 @@
+// ImageFormats: see README

@@ -1,0 +1,1 @@
+// LatentOT: see README
