@@ -1,0 +1,53 @@
+import Foundation
+
+/// Shows long work: a redrawn bar with rate and ETA on a terminal, plain log lines otherwise
+/// (at most one every `logInterval` seconds, so CI logs stay short).
+final class ProgressReporter {
+    private let label: String
+    private let total: Int
+    private let unit: String
+    private let isTerminal = isatty(fileno(stderr)) != 0
+    private let start = Date()
+    private var lastPrint = Date.distantPast
+    private let logInterval: TimeInterval
+
+    init(_ label: String, total: Int, unit: String = "it", logInterval: TimeInterval = 5) {
+        self.label = label
+        self.total = max(total, 1)
+        self.unit = unit
+        self.logInterval = logInterval
+    }
+
+    /// Reports that `done` of `total` units are finished, with an optional status text.
+    func update(_ done: Int, status: String = "") {
+        let now = Date()
+        let finished = done >= total
+        guard finished || now.timeIntervalSince(lastPrint) >= (isTerminal ? 0.1 : logInterval) else { return }
+        lastPrint = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let remaining = rate > 0 ? Double(total - done) / rate : 0
+        let fraction = Double(done) / Double(total)
+        let figures = String(format: "%d/%d %@ %.1f %@/s ETA %@", done, total, "", rate, unit, Self.duration(remaining))
+            .replacingOccurrences(of: "  ", with: " ")
+        if isTerminal {
+            let width = 24, filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write("\r\u{1B}[K\(label) \(bar) \(figures) \(status)".data(using: .utf8)!)
+            if finished { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+        } else {
+            FileHandle.standardError.write("\(label): \(figures) \(status)\n".data(using: .utf8)!)
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+/// A line on standard error (progress and notes; results go to files and standard output).
+func log(_ message: String) {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
