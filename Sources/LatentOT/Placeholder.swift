@@ -1,1 +1,0 @@
-// LatentOT: see README
