@@ -33,8 +33,12 @@ public enum AxisTicks {
         let first = ((range.lowerBound - slack) / step).rounded(.up)
         let last = ((range.upperBound + slack) / step).rounded(.down)
         guard first <= last else { return [] }
+        // k·step as k·mantissa / 10^-e when the step is below 1, so 3·0.2 gives 0.6, not 0.6000000000000001.
+        let exponent = log10(step).rounded(.down)
+        let inverse = exponent < 0 ? pow(10, -exponent) : 1
+        let mantissa = (step * inverse).rounded()
         return stride(from: first, through: last, by: 1).map { k in
-            let value = k * step
+            let value = exponent < 0 ? k * mantissa / inverse : k * step
             return abs(value) < slack ? 0 : value
         }
     }
