@@ -66,8 +66,9 @@ public enum PNG {
     ///   - source: the file name quoted in errors.
     ///   - maximumPixelCount: refuse images whose header announces more pixels than this.
     /// - Alpha is removed by compositing on white. 16-bit samples without gAMA/sRGB chunks are
-    ///   read as sRGB-encoded (not linear) and scaled to 8 bits; a gAMA chunk, when present, is
-    ///   honoured (libpng converts to sRGB). Palette and sub-byte depths are expanded.
+    ///   read as sRGB-encoded (libpng's default would be linear) and scaled to 8 bits as
+    ///   round(v/257); a gAMA chunk, when present, is honoured (libpng converts to sRGB).
+    ///   Palette and sub-byte depths are expanded (a 1-bit 1 becomes 255).
     /// - Throws: `ImageFormatError.invalidPNG` for a wrong signature, truncated data, a bad CRC in a
     ///   critical chunk or a corrupt zlib stream; `.imageTooLarge` past `maximumPixelCount`.
     public static func decode(_ data: Data, channels: Int? = nil, source: String = "<memory>",

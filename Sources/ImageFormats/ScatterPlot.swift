@@ -204,8 +204,10 @@ public struct ScatterPlot {
         return canvas.image
     }
 
-    /// Draws the plot onto a canvas of this plot's size (e.g. to add annotations first or after).
+    /// Draws the plot onto the top-left `width`×`height` of a canvas (e.g. to add annotations).
     public func draw(on canvas: inout Canvas) {
+        precondition(canvas.width >= width && canvas.height >= height,
+                     "ScatterPlot.draw: canvas \(canvas.width)×\(canvas.height) smaller than the plot \(width)×\(height)")
         let axes = self.axes
         let layout = self.layout()
         let transform = layout.transform, area = transform.area

@@ -110,3 +110,24 @@ func galleryImageGrids() throws {
     try save(ImageGrid.make(images: images, columns: 5), "grid.png")
     try save(ImageGrid.make(rows: [images, images.rows(0..<6)], labels: ["data", "AE-OT"], textScale: 2), "grid-labelled.png")
 }
+
+@Test(.enabled(if: galleryFolder != nil))
+func galleryManyCellsLarge() throws {
+    // 150 targets on a spiral: palette colours past the fixed thirty, at 1280×1280 (text scale 2).
+    let targets: [SIMD2<Double>] = (0..<150).map { k in polar(0.2 + Double(k) / 50, Double(k) * 0.5) }
+    var plot = ScatterPlot(title: "150 cells", xLabel: "z1", yLabel: "z2", width: 1280, height: 1280)
+    plot.addCells { points in
+        points.map { p in
+            var best = 0, bestDistance = Double.infinity
+            for (i, t) in targets.enumerated() {
+                let d = (p - t) * (p - t)
+                let distance = d.x + d.y
+                if distance < bestDistance { best = i; bestDistance = distance }
+            }
+            return best
+        }
+    }
+    plot.add(points: targets, label: "targets", color: .black, size: 5)
+    #expect(plot.textScale == 2)
+    try save(plot.render(), "scatter-many-cells.png")
+}

@@ -93,6 +93,17 @@ private func patternImage(width: Int, height: Int, channels: Int) -> RasterImage
     #expect(image.pixels == [0, 1, 100, 200, 255, 17])
 }
 
+@Test func decodesHandBuiltSixteenBitRGBRoundingToNearest() throws {
+    // Arbitrary 16-bit samples become round(v / 257), channel by channel.
+    let values: [UInt16] = [0x8000, 0x0080, 0x0081, 0x7FFF, 1000, 65000, 12345, 65535, 0]
+    let pixels: [UInt16] = Array(values[0..<9])           // three RGB pixels
+    let rows: [[UInt8]] = [pixels.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }]
+    let file = HandBuiltPNG.file(width: 3, height: 1, bitDepth: 16, colourType: 2, rows: rows)
+    let image = try PNG.decode(Data(file))
+    #expect(image.channels == 3)
+    #expect(image.pixels == pixels.map { UInt8((Double($0) / 257).rounded()) })
+}
+
 @Test func decodesHandBuiltAlphaCompositedOnWhite() throws {
     // RGBA: opaque red, fully transparent blue, half-transparent black.
     let rows: [[UInt8]] = [[255, 0, 0, 255, /* */ 0, 0, 255, 0, /* */ 0, 0, 0, 128]]
