@@ -133,7 +133,8 @@ public struct LinePlot {
     public func render() -> RasterImage {
         var canvas = Canvas(width: width, height: height, background: .white)
         let axes = self.axes, layout = self.layout(), transform = layout.transform, area = transform.area
-        axes.drawBackground(on: &canvas, layout: layout)
+        axes.fillArea(on: &canvas, layout: layout)
+        axes.drawGrid(on: &canvas, layout: layout)
         canvas.clip = area
         var occupied: [SIMD2<Double>] = []
         for line in referenceLines {

@@ -55,7 +55,7 @@ struct PlotAxes {
 
     /// Tick counts that keep labels apart: one tick per ~90 pixels across, ~60 up.
     func targetTickCounts(area: PixelRectangle) -> (x: Int, y: Int) {
-        (max(2, min(10, area.width / (90 * textScale / 1))), max(2, min(10, area.height / 60)))
+        (max(2, min(10, area.width / (90 * textScale))), max(2, min(10, area.height / (60 * textScale))))
     }
 
     /// Places the plot area so the title, tick labels and axis labels fit around it.
@@ -84,10 +84,14 @@ struct PlotAxes {
         return layout
     }
 
-    /// Fills the plot area with white and draws grid lines (before the data).
-    func drawBackground(on canvas: inout Canvas, layout: Layout) {
+    /// Fills the plot area with white (before anything else).
+    func fillArea(on canvas: inout Canvas, layout: Layout) {
+        canvas.fillRectangle(layout.transform.area, color: .white)
+    }
+
+    /// Draws grid lines at the ticks when `showsGrid` (after any background, before the data).
+    func drawGrid(on canvas: inout Canvas, layout: Layout) {
         let area = layout.transform.area
-        canvas.fillRectangle(area, color: .white)
         guard showsGrid else { return }
         for tick in layout.xTicks {
             let x = column(layout.transform.pixelX(tick), area)

@@ -11,8 +11,13 @@ public struct RasterImage: Equatable, Sendable {
     /// 1 (grey) or 3 (RGB).
     public let channels: Int
     /// `height·width·channels` bytes; the sample of channel `c` at column `x`, row `y` is at
-    /// `(y·width + x)·channels + c`.
-    public var pixels: [UInt8]
+    /// `(y·width + x)·channels + c`. Samples may be changed in place; the count may not.
+    public var pixels: [UInt8] {
+        didSet {
+            precondition(pixels.count == width * height * channels,
+                         "RasterImage: \(width)×\(height)×\(channels) needs \(width * height * channels) bytes, now \(pixels.count)")
+        }
+    }
 
     /// An image from its bytes; the sizes must agree (`pixels.count == width·height·channels`).
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {

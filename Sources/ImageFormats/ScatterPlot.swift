@@ -211,10 +211,10 @@ public struct ScatterPlot {
         let axes = self.axes
         let layout = self.layout()
         let transform = layout.transform, area = transform.area
-        axes.drawBackground(on: &canvas, layout: layout)
+        axes.fillArea(on: &canvas, layout: layout)
         canvas.clip = area
         if let background { drawBackground(background, on: &canvas, transform: transform) }
-        if showsGrid, background != nil { axes.drawBackground(on: &canvas, layout: layout) }
+        axes.drawGrid(on: &canvas, layout: layout)
         for set in segmentSets {
             for (start, end) in zip(set.starts, set.ends) {
                 canvas.drawLine(from: transform.pixel(start), to: transform.pixel(end), color: set.color,

@@ -128,3 +128,13 @@ private let marker = Color(red: 1, green: 2, blue: 3)
     let image = ScatterPlot.panels([a, b], spacing: 4)
     #expect(image.width == 2 * 120 + 4 && image.height == 90)
 }
+
+@Test func gridLinesAreDrawnOverCellsNotInsteadOfThem() {
+    var plot = ScatterPlot(width: 200, height: 200, xRange: -1...1, yRange: -1...1, showsGrid: true,
+                           legendPosition: .hidden)
+    plot.addCells(strength: 1, boundaryColor: nil) { _, _ in 2 }
+    let image = plot.render()
+    let inside = plot.transform().pixelIndex(SIMD2(0.23, 0.37))      // off the grid lines
+    let cell = Palette.color(2)
+    #expect(Array(image[inside.x, inside.y]) == [cell.red, cell.green, cell.blue])
+}
