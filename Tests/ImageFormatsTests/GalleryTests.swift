@@ -113,9 +113,9 @@ func galleryImageGrids() throws {
 
 @Test(.enabled(if: galleryFolder != nil))
 func galleryManyCellsLarge() throws {
-    // 150 targets on a spiral: palette colours past the fixed thirty, at 1280×1280 (text scale 2).
-    let targets: [SIMD2<Double>] = (0..<150).map { k in polar(0.2 + Double(k) / 50, Double(k) * 0.5) }
-    var plot = ScatterPlot(title: "150 cells", xLabel: "z1", yLabel: "z2", width: 1280, height: 1280)
+    // 80 targets on a spiral: palette colours past the fixed thirty, at 1280×1280 (text scale 2).
+    let targets: [SIMD2<Double>] = (0..<80).map { k in polar(0.2 + Double(k) / 27, Double(k) * 0.5) }
+    var plot = ScatterPlot(title: "80 cells", xLabel: "z1", yLabel: "z2", width: 1280, height: 1280)
     plot.addCells { points in
         points.map { p in
             var best = 0, bestDistance = Double.infinity
