@@ -1,1 +1,0 @@
-// ImageFormats: see README
