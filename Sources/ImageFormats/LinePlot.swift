@@ -98,7 +98,7 @@ public struct LinePlot {
 
     // MARK: Layout
 
-    var axes: PlotAxes {
+    public var axes: PlotAxes {
         PlotAxes(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel, textScale: textScale,
                  yScale: yScale, showsGrid: showsGrid)
     }

@@ -24,7 +24,7 @@ public struct LegendEntry: Equatable, Sendable {
 
 /// The decorations shared by every plot: title, axis labels, the frame, ticks and their
 /// labels, grid lines and the legend; and the layout that decides where the plot area goes.
-struct PlotAxes {
+public struct PlotAxes {
     var width: Int
     var height: Int
     var title: String
@@ -166,7 +166,7 @@ struct PlotAxes {
     /// Picks the corner for the legend: the requested one, or under `automatic` the corner whose
     /// box covers the fewest of `occupied` pixel positions (ties: top right, top left, bottom
     /// right, bottom left).
-    func legendCorner(_ position: LegendPosition, entries: [LegendEntry], area: PixelRectangle,
+    public func legendCorner(_ position: LegendPosition, entries: [LegendEntry], area: PixelRectangle,
                       occupied: [SIMD2<Double>]) -> LegendPosition {
         guard position == .automatic else { return position }
         var best = LegendPosition.topRight, bestCount = Int.max

@@ -142,7 +142,7 @@ public struct ScatterPlot {
 
     // MARK: Layout
 
-    var axes: PlotAxes {
+    public var axes: PlotAxes {
         PlotAxes(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel, textScale: textScale,
                  showsGrid: showsGrid)
     }

@@ -1,5 +1,5 @@
 import Testing
-@testable import ImageFormats
+import ImageFormats
 
 @Test func linearTicksAreNiceMultiples() {
     #expect(AxisTicks.linear(in: 0...1, targetCount: 5) == [0, 0.2, 0.4, 0.6, 0.8, 1])

@@ -1,5 +1,5 @@
 import Testing
-@testable import ImageFormats
+import ImageFormats
 
 private let ink = Color(red: 10, green: 20, blue: 30)
 

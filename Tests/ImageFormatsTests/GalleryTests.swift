@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ImageFormats
+import ImageFormats
 import TensorModule
 
 /// Writes sample renderings to $LATENTOT_GALLERY (a folder) for a person to look at; skipped

@@ -1,6 +1,6 @@
 import Testing
 import TensorModule
-@testable import ImageFormats
+import ImageFormats
 
 /// n images of h×w×c where every value of image k is (k+1)/20, so bytes are 13, 26, 38, 51...
 private func numberedImages(count: Int, channels: Int, height: Int, width: Int) -> Tensor {

@@ -1,5 +1,5 @@
 import Testing
-@testable import ImageFormats
+import ImageFormats
 
 private let ink = Color(red: 200, green: 0, blue: 100)
 

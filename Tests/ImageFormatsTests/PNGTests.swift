@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ImageFormats
+import ImageFormats
 
 /// A small image with every byte value distinct enough to catch a swapped channel or row.
 private func patternImage(width: Int, height: Int, channels: Int) -> RasterImage {

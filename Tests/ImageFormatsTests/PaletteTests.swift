@@ -1,5 +1,5 @@
 import Testing
-@testable import ImageFormats
+import ImageFormats
 
 private func distance(_ a: Color, _ b: Color) -> Double {
     let d = [Double(a.red) - Double(b.red), Double(a.green) - Double(b.green), Double(a.blue) - Double(b.blue)]

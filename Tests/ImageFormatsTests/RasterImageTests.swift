@@ -1,6 +1,6 @@
 import Testing
 import TensorModule
-@testable import ImageFormats
+import ImageFormats
 
 @Test func tensorToImageIsPlanarToInterleavedWithRounding() {
     // [3,2,2]: channel c, row y, column x holds (c·4 + y·2 + x)/11.

@@ -1,6 +1,6 @@
 import Testing
 import TensorModule
-@testable import ImageFormats
+import ImageFormats
 
 private let marker = Color(red: 1, green: 2, blue: 3)
 
