@@ -25,10 +25,9 @@ public enum NamedDataset: String, CaseIterable, Sendable {
         }
     }
 
-    /// The system-wide folder a Debian package installs the dataset in.
-    public var systemFolder: URL {
-        URL(fileURLWithPath: "/usr/share/datasets").appendingPathComponent(rawValue)
-    }
+    /// Where Debian's dataset packages install (`dataset-fashion-mnist` →
+    /// `/usr/share/datasets/fashion-mnist`).
+    public static let systemDatasetsFolder = URL(fileURLWithPath: "/usr/share/datasets")
 
     /// What provides the dataset, for the error when it is missing.
     public var provider: String {
@@ -45,14 +44,15 @@ public enum NamedDataset: String, CaseIterable, Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The folders searched, in order.
-    public func candidateFolders(environment: [String: String], currentDirectory: URL) -> [URL] {
+    public func candidateFolders(environment: [String: String], currentDirectory: URL,
+                                 systemDatasetsFolder: URL = NamedDataset.systemDatasetsFolder) -> [URL] {
         var folders: [URL] = []
         if let root = environment[Self.environmentVariable], !root.isEmpty {
             folders += folderNames.map { URL(fileURLWithPath: root).appendingPathComponent($0) }
         }
         folders += folderNames.map { currentDirectory.appendingPathComponent("data").appendingPathComponent($0) }
         folders += folderNames.map { Self.projectFolder.appendingPathComponent("data").appendingPathComponent($0) }
-        folders.append(systemFolder)
+        folders.append(systemDatasetsFolder.appendingPathComponent(rawValue))
         var seen = Set<String>()
         return folders.filter { seen.insert($0.standardizedFileURL.path).inserted }
     }
@@ -60,8 +60,10 @@ public enum NamedDataset: String, CaseIterable, Sendable {
     /// The first candidate folder holding the four IDX files.
     /// - Throws: `DatasetError.missingDataset` listing the folders searched and what provides the data.
     public func locate(environment: [String: String] = ProcessInfo.processInfo.environment,
-                       currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws(DatasetError) -> DatasetSource {
-        let candidates = candidateFolders(environment: environment, currentDirectory: currentDirectory)
+                       currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                       systemDatasetsFolder: URL = NamedDataset.systemDatasetsFolder) throws(DatasetError) -> DatasetSource {
+        let candidates = candidateFolders(environment: environment, currentDirectory: currentDirectory,
+                                          systemDatasetsFolder: systemDatasetsFolder)
         for folder in candidates where IDXDatasetLoader.isIDXFolder(folder) {
             return .idxFolder(folder, name: folder.lastPathComponent, classCount: classCount)
         }
@@ -80,9 +82,11 @@ public enum NamedDataset: String, CaseIterable, Sendable {
     ///   nothing readable, `.unsupportedImageFormat` for a file of another kind.
     public static func resolve(_ nameOrPath: String,
                                environment: [String: String] = ProcessInfo.processInfo.environment,
-                               currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws(DatasetError) -> DatasetSource {
+                               currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                               systemDatasetsFolder: URL = NamedDataset.systemDatasetsFolder) throws(DatasetError) -> DatasetSource {
         if let named = NamedDataset(rawValue: nameOrPath.lowercased()) {
-            return try named.locate(environment: environment, currentDirectory: currentDirectory)
+            return try named.locate(environment: environment, currentDirectory: currentDirectory,
+                                    systemDatasetsFolder: systemDatasetsFolder)
         }
         let expanded = (nameOrPath as NSString).expandingTildeInPath
         let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded)
