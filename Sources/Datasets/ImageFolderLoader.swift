@@ -140,8 +140,7 @@ public struct ImageFolderLoader {
             return decoded
         }
         if JPEGDecoder.isJPEG(data) {
-            let pixels = try JPEGDecoder.decode(data, source: source, maxPixelCount: maxPixelCount)
-            return (pixels.width, pixels.height, pixels.channels, pixels.bytes)
+            return try JPEGDecoder.decode(data, source: source, maxPixelCount: maxPixelCount)
         }
         throw .unsupportedImageFormat(file: source, found: FileBytes.hexPrefix(data, count: 8))
     }

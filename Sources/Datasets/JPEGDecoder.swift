@@ -23,24 +23,22 @@ import Darwin
 ///
 /// Warnings (for example "premature end of data segment", where libjpeg fills the rest with grey)
 /// are treated as errors: a training set should not silently contain half-grey images.
-enum JPEGDecoder {
-    /// Decoded pixels: rows top to bottom, `channels` interleaved bytes per pixel (1 grey or 3 RGB).
-    struct Pixels {
-        var width: Int
-        var height: Int
-        var channels: Int
-        var bytes: [UInt8]
-    }
-
+public enum JPEGDecoder {
     /// Whether `data` starts with the JPEG start-of-image marker FF D8 FF.
-    static func isJPEG(_ data: Data) -> Bool {
+    public static func isJPEG(_ data: Data) -> Bool {
         data.count >= 3 && data.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF])
     }
 
-    /// Decodes `data` to grey (one-component files) or RGB (all others).
-    /// - Parameter maxPixelCount: the largest width × height accepted (checked before decoding).
-    static func decode(_ data: Data, source: String, maxPixelCount: Int) throws(DatasetError) -> Pixels {
-        try data.withBytes { (raw: UnsafeRawBufferPointer) throws(DatasetError) -> Pixels in
+    /// Decodes `data` to grey (one-component files) or RGB (all others): rows top to bottom,
+    /// `channels` (1 or 3) interleaved bytes per pixel.
+    /// - Parameters:
+    ///   - source: the file name used in error messages.
+    ///   - maxPixelCount: the largest width × height accepted (checked from the frame header
+    ///     before anything is allocated).
+    /// - Throws: `DatasetError.wrongMagic`, `.truncated` or `.corruptImage` naming the marker or
+    ///   libjpeg's message.
+    public static func decode(_ data: Data, source: String, maxPixelCount: Int = 1 << 26) throws(DatasetError) -> DecodedPixels {
+        try data.withBytes { (raw: UnsafeRawBufferPointer) throws(DatasetError) -> DecodedPixels in
             _ = try JPEGStructure.validate(raw, source: source, maxPixelCount: maxPixelCount)
             let input = raw.bindMemory(to: UInt8.self)
 
@@ -76,8 +74,8 @@ enum JPEGDecoder {
                 throw .corruptImage(file: source, field: "JPEG data", reason: "the decoder stopped without an image")
             }
             let count = result.width * result.height * result.channels
-            return Pixels(width: result.width, height: result.height, channels: result.channels,
-                          bytes: Array(UnsafeBufferPointer(start: output, count: count)))
+            return (width: result.width, height: result.height, channels: result.channels,
+                    pixels: Array(UnsafeBufferPointer(start: output, count: count)))
         }
     }
 

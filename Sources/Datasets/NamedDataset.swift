@@ -39,8 +39,9 @@ public enum NamedDataset: String, CaseIterable, Sendable {
         }
     }
 
-    /// The project folder this file was compiled in (holding `data/mnist-5k` in a source checkout).
-    static let projectFolder = URL(fileURLWithPath: #filePath)
+    /// The LatentOT checkout this library was compiled from (its `data/mnist-5k` is searched), as
+    /// recorded at compile time; a binary moved elsewhere simply finds nothing there.
+    public static let projectFolder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The folders searched, in order.

@@ -1,7 +1,7 @@
 import CJPEG
 import CZlib
 import Foundation
-@testable import Datasets
+import Datasets
 import TestSupport
 
 /// Bytes the tests write themselves: JPEGs through libjpeg, PNGs through zlib, and a small PNG

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-@testable import Datasets
+import Datasets
 
 @Suite struct IDXArrayTests {
     static let examples: [IDXArray] = [

@@ -1,7 +1,7 @@
 import Testing
 import Foundation
 import TensorModule
-@testable import Datasets
+import Datasets
 
 @Suite struct IDXDatasetLoaderTests {
     /// Writes a tiny IDX dataset: `trainCount` and `testCount` 2 × 3 images whose pixel k of image i
@@ -203,7 +203,12 @@ import TensorModule
             .init(name: "x_test", array: NumpyArray(shape: [1, 2, 2], storage: .uint8([0, 0, 0, 0]))),
             .init(name: "y_test", array: NumpyArray(shape: [1], storage: .int64([1]))),
         ])
-        let splits = try DatasetSource.loadArchive(archive, source: "k.npz", name: "k")
+        let folder = Fixtures.makeFolder("keras")
+        defer { Fixtures.removeFolder(folder) }
+        let file = Fixtures.write(archive.encode(compressed: true), to: folder, "k.npz")
+        let source = try NamedDataset.resolve(file.path)
+        #expect(source == .numpyArchive(file) && source.name == "k")
+        let splits = try source.load()
         #expect(splits.train.labels == [0, 4, 2] && splits.train.classCount == 5)
         #expect(splits.test?.labels == [1] && splits.test?.name == "k/test")
     }

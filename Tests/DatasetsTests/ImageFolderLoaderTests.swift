@@ -1,7 +1,7 @@
 import Testing
 import Foundation
 import TensorModule
-@testable import Datasets
+import Datasets
 
 @Suite struct ImageResamplerTests {
     /// Shrinking 4 × 4 to 2 × 2 averages each 2 × 2 block exactly.
@@ -15,11 +15,13 @@ import TensorModule
         #expect(zip(result, expected).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 
-    /// Shrinking 3 → 2 weights the middle pixel half to each side: (a + b/2)/1.5.
+    /// Shrinking 3 → 2 gives the middle pixel half to each side: (a + b/2)/1.5 and (b/2 + c)/1.5.
     @Test func areaAveragingWeighsFractionalPixels() {
-        let weights = ImageResampler.axisWeights(inputLength: 3, outputLength: 2)
-        #expect(weights[0].map(\.0) == [0, 1] && weights[1].map(\.0) == [1, 2])
-        #expect(abs(weights[0][0].1 - 2.0 / 3) < 1e-6 && abs(weights[0][1].1 - 1.0 / 3) < 1e-6)
+        let columns: [UInt8] = [0, 90, 180]
+        let pixels = (0..<3).flatMap { _ in columns }
+        let result = ImageResampler.squareImage(pixels: pixels, width: 3, height: 3, channels: 1, size: 2, outputChannels: 1)
+        let expected: [Float] = [30, 150, 30, 150].map { $0 / 255 }
+        #expect(zip(result, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(result.map { $0 * 255 })")
     }
 
     /// A 6 × 4 image keeps its middle 4 × 4 (columns 1...4).

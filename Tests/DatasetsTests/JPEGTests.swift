@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-@testable import Datasets
+import Datasets
 
 @Suite struct JPEGTests {
     @Test func decodesAGreyGradient() throws {
@@ -8,7 +8,7 @@ import Foundation
         let data = Fixtures.jpeg(width: 16, height: 8, channels: 1, pixels: pixels)
         let decoded = try JPEGDecoder.decode(data, source: "g.jpg", maxPixelCount: 1 << 20)
         #expect(decoded.width == 16 && decoded.height == 8 && decoded.channels == 1)
-        #expect(zip(decoded.bytes, pixels).allSatisfy { abs(Int($0) - Int($1)) <= 4 })
+        #expect(zip(decoded.pixels, pixels).allSatisfy { abs(Int($0) - Int($1)) <= 4 })
     }
 
     @Test func decodesColourAsRGB() throws {
@@ -16,10 +16,10 @@ import Foundation
         let pixels = (0..<256).flatMap { index -> [UInt8] in index % 16 < 8 ? [220, 20, 20] : [20, 20, 220] }
         let decoded = try JPEGDecoder.decode(Fixtures.jpeg(width: 16, height: 16, channels: 3, pixels: pixels),
                                              source: "c.jpg", maxPixelCount: 1 << 20)
-        #expect(decoded.channels == 3 && decoded.bytes.count == 16 * 16 * 3)
-        #expect(abs(Int(decoded.bytes[0]) - 220) <= 8 && abs(Int(decoded.bytes[2]) - 20) <= 8)
-        let last = decoded.bytes.count - 3
-        #expect(abs(Int(decoded.bytes[last]) - 20) <= 8 && abs(Int(decoded.bytes[last + 2]) - 220) <= 8)
+        #expect(decoded.channels == 3 && decoded.pixels.count == 16 * 16 * 3)
+        #expect(abs(Int(decoded.pixels[0]) - 220) <= 8 && abs(Int(decoded.pixels[2]) - 20) <= 8)
+        let last = decoded.pixels.count - 3
+        #expect(abs(Int(decoded.pixels[last]) - 20) <= 8 && abs(Int(decoded.pixels[last + 2]) - 220) <= 8)
     }
 
     /// libjpeg's fatal errors end the decoding thread instead of the process; repeated failures

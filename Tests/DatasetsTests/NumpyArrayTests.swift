@@ -1,8 +1,10 @@
 import Testing
 import Foundation
-@testable import Datasets
+import Datasets
 
 @Suite struct NumpyArrayTests {
+    static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+
     static let examples: [NumpyArray] = [
         NumpyArray(shape: [2, 3], storage: .float32([0, -1.5, 2, .leastNonzeroMagnitude, 1e30, 7])),
         NumpyArray(shape: [3], storage: .float64([Double.pi, -0.0, 1e-300])),
@@ -35,7 +37,7 @@ import Foundation
 
     @Test func readsVersionTwoAndOtherHeaderSpellings() throws {
         let header = "{\"shape\": (2L,), \"fortran_order\": False,   \"descr\": \"<i4\"}"
-        var bytes: [UInt8] = NumpyArray.magic + [2, 0]
+        var bytes: [UInt8] = NumpyArrayTests.magic + [2, 0]
         let length = UInt32(header.utf8.count)
         bytes += [UInt8(length & 0xFF), UInt8(length >> 8 & 0xFF), 0, 0] + Array(header.utf8)
         bytes += [5, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]
@@ -44,7 +46,7 @@ import Foundation
 
     /// Builds a version 1.0 file with the given header text and data bytes.
     static func file(header: String, data: [UInt8]) -> Data {
-        var bytes: [UInt8] = NumpyArray.magic + [1, 0]
+        var bytes: [UInt8] = NumpyArrayTests.magic + [1, 0]
         let length = UInt16(header.utf8.count)
         bytes += [UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + data
         return Data(bytes)

@@ -1,7 +1,7 @@
 import Testing
 import Foundation
 import TensorModule
-@testable import Datasets
+import Datasets
 
 @Suite struct ToyDistributionTests {
     /// Per-mode means and deviations, and the share of samples within 3 std of their mode.
