@@ -133,7 +133,7 @@ public struct ImageFolderLoader {
                 throw .corruptImage(file: source, field: "PNG data", reason: "\(error)")
             }
             guard decoded.width > 0, decoded.height > 0, (1...4).contains(decoded.channels),
-                  decoded.pixels.count == decoded.width * decoded.height * decoded.channels else {
+                  decoded.pixels.count == FileBytes.checkedProduct([decoded.width, decoded.height, decoded.channels]) else {
                 throw .corruptImage(file: source, field: "PNG data",
                                     reason: "the decoder returned \(decoded.pixels.count) bytes for \(decoded.width) × \(decoded.height) × \(decoded.channels)")
             }
