@@ -175,7 +175,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .emptyFolder(_, let expected):
             body = "expected \(expected), found none"
         case .missingFile(_, let expected, let found):
-            let foundList = found.isEmpty ? "an empty folder" : found.joined(separator: ", ")
+            let shown = found.prefix(8).joined(separator: ", ") + (found.count > 8 ? ", … (\(found.count - 8) more)" : "")
+            let foundList = found.isEmpty ? "an empty folder" : shown
             body = "missing file: expected \(expected.joined(separator: " or ")), found \(foundList)"
         case .missingDataset(_, let searched, _):
             body = "dataset not found; searched \(searched.joined(separator: ", "))"

@@ -99,7 +99,8 @@ public struct IDXArray: Equatable, Sendable {
         return nil
     }
 
-    /// The elements converted to `Double` (exact for every IDX type).
+    /// The elements converted to `Double` (exact for every IDX type), NaN and infinities included.
+    /// Use `floatValues()` for values that must be finite.
     public var doubleValues: [Double] {
         switch storage {
         case .uint8(let v): return v.map { Double($0) }

@@ -38,8 +38,10 @@ enum ImageArrays {
     /// An image tensor [n, c, h, w] in [0, 1]: uint8 is divided by 255; integers must lie in
     /// 0...255 and are divided by 255; floats must be finite and in [0, 1] (values within 1e-6
     /// outside are clamped, to forgive rounding).
-    static func tensor(_ values: Values, shape: [Int], source: String, field: String) throws(DatasetError) -> Tensor {
-        let layout = try layout(of: shape, source: source, field: field)
+    /// - Parameter field: the header field holding the shape (value errors name the field "data").
+    static func tensor(_ values: Values, shape: [Int], source: String, field shapeField: String) throws(DatasetError) -> Tensor {
+        let layout = try layout(of: shape, source: source, field: shapeField)
+        let field = "data"
         var scalars: [Float]
         switch values {
         case .uint8(let bytes):

@@ -33,9 +33,9 @@ public enum NamedDataset: String, CaseIterable, Sendable {
     public var provider: String {
         switch self {
         case .mnist:
-            return "run from the LatentOT project folder (which ships data/mnist-5k), set \(Self.environmentVariable) to a folder holding mnist/ or mnist-5k/ (IDX files), or pass the IDX folder's path instead of the name (--data PATH)"
+            return "run from the LatentOT project folder (which ships data/mnist-5k), set \(Self.environmentVariable) to a folder holding mnist/ or mnist-5k/ (IDX files), or give the IDX folder's path where the dataset name goes"
         case .fashionMNIST:
-            return "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), set \(Self.environmentVariable) to a folder holding fashion-mnist/ (IDX files), or pass the IDX folder's path instead of the name (--data PATH)"
+            return "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), set \(Self.environmentVariable) to a folder holding fashion-mnist/ (IDX files), or give the IDX folder's path where the dataset name goes"
         }
     }
 

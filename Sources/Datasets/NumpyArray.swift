@@ -110,22 +110,17 @@ public struct NumpyArray: Equatable, Sendable {
         return nil
     }
 
-    /// The elements as `Double`, refusing NaN and infinities. (int64 beyond 2^53 rounds.)
-    /// - Throws: `DatasetError.nonFiniteValue` naming the flat index of the first bad value.
-    public func doubleValues() throws(DatasetError) -> [Double] {
-        let values: [Double]
+    /// The elements converted to `Double`, NaN and infinities included (int64 beyond 2^53 rounds).
+    /// Use `floatValues()` for values that must be finite.
+    public var doubleValues: [Double] {
         switch storage {
-        case .float32(let v): values = v.map { Double($0) }
-        case .float64(let v): values = v
+        case .float32(let v): return v.map { Double($0) }
+        case .float64(let v): return v
         case .uint8(let v): return v.map { Double($0) }
         case .int32(let v): return v.map { Double($0) }
         case .int64(let v): return v.map { Double($0) }
         case .bool(let v): return v.map { $0 ? 1 : 0 }
         }
-        if let index = values.firstIndex(where: { !$0.isFinite }) {
-            throw .nonFiniteValue(file: source, field: "data", index: index, found: "\(values[index])")
-        }
-        return values
     }
 
     /// The elements as `Float`, refusing NaN and infinities (float64 values beyond Float's range

@@ -95,7 +95,7 @@ import Datasets
 
         try! IDXArray(dimensions: [4, 2, 3], storage: .float32([Float](repeating: 0.5, count: 23) + [.nan])).encode().write(to: images)
         let nan = #expect(throws: DatasetError.self) { try IDXDatasetLoader(folder: folder).load() }
-        #expect(nan == .nonFiniteValue(file: images.path, field: "dimensions", index: 23, found: "nan"))
+        #expect(nan == .nonFiniteValue(file: images.path, field: "data", index: 23, found: "nan"))
 
         try! IDXArray(dimensions: [4, 2, 3], storage: .float32([Float](repeating: 0.5, count: 23) + [2])).encode().write(to: images)
         let range = #expect(throws: DatasetError.self) { try IDXDatasetLoader(folder: folder).load() }
@@ -186,6 +186,10 @@ import Datasets
         let text = #expect(throws: DatasetError.self) { try resolve("notes.txt") }
         #expect(text?.description.contains("expected a .npy or .npz file") == true)
 
+        let infinite = Fixtures.write(NumpyArray(shape: [1, 1, 2], storage: .float64([0.5, .infinity])).encode(), to: root, "inf.npy")
+        #expect(throws: DatasetError.nonFiniteValue(file: infinite.path, field: "data", index: 1, found: "inf")) {
+            try resolve("inf.npy").load()
+        }
         let faces = try resolve("faces.npy").load()
         #expect(faces.train.images.shape == [2, 1, 4, 4] && faces.test == nil && faces.train.name == "faces")
         #expect(faces.train.images.scalars[0] == Float(9) / 255)

@@ -123,7 +123,8 @@ import Datasets
         let tooLarge = NumpyArray(shape: [1], storage: .float64([1e300]))
         #expect(throws: DatasetError.nonFiniteValue(file: "<memory>", field: "data", index: 0, found: "1e+300")) { try tooLarge.floatValues() }
         #expect(try NumpyArray(shape: [2], storage: .uint8([3, 4])).floatValues() == [3, 4])
-        #expect(try NumpyArray(shape: [2], storage: .bool([true, false])).doubleValues() == [1, 0])
+        #expect(NumpyArray(shape: [2], storage: .bool([true, false])).doubleValues == [1, 0])
+        #expect(withNaN.doubleValues[3].isNaN)
     }
 }
 
