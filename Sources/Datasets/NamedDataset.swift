@@ -80,7 +80,7 @@ public enum NamedDataset: String, CaseIterable, Sendable {
     /// over a relative path of the same spelling.
     /// - Throws: `DatasetError.missingDataset` for a known name found nowhere,
     ///   `.unknownDataset` for neither a name nor an existing path, `.emptyFolder` for a folder with
-    ///   nothing readable, `.unsupportedImageFormat` for a file of another kind.
+    ///   nothing readable, `.wrongMagic` for a file of another kind.
     public static func resolve(_ nameOrPath: String,
                                environment: [String: String] = ProcessInfo.processInfo.environment,
                                currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
@@ -111,7 +111,9 @@ public enum NamedDataset: String, CaseIterable, Sendable {
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
             return .numpyArchive(url)
         }
-        throw .unsupportedImageFormat(file: url.path, found: FileBytes.hexPrefix(head, count: 8) + " (expected a .npy or .npz file, or a folder)")
+        throw .wrongMagic(file: url.path, field: "leading bytes",
+                          expected: "93 4e 55 4d 50 59 (a .npy file), 50 4b 03 04 (a .npz file), or a folder",
+                          found: FileBytes.hexPrefix(head, count: 8))
     }
 }
 
