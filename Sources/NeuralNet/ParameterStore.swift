@@ -1,0 +1,74 @@
+import TensorModule
+
+/// One model's flat buffers: trainable `parameters`, their `gradients` (same layout) and running
+/// `statistics` (BatchNorm means and variances: saved with the model, not trained).
+/// Layers hold offsets into these buffers; a `LayerContext` hands them the base pointers.
+public final class ParameterStore {
+    /// Which flat buffer an entry lives in.
+    public enum Kind: String, Codable, Sendable { case parameter, statistic }
+
+    /// A named tensor inside one of the flat buffers.
+    public struct Entry: Equatable, Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let kind: Kind
+        public let offset: Int
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public private(set) var entries: [Entry] = []
+    public var parameters: [Float] = []
+    public var gradients: [Float] = []
+    public var statistics: [Float] = []
+
+    public init() {}
+
+    public var parameterCount: Int { parameters.count }
+
+    /// Appends a trainable tensor; returns its offset in `parameters`.
+    public func addParameter(name: String, shape: [Int], values: [Float]) -> Int {
+        precondition(values.count == shape.reduce(1, *), "addParameter \(name): shape \(shape) but \(values.count) values")
+        precondition(!entries.contains { $0.name == name }, "addParameter: duplicate name \(name)")
+        let offset = parameters.count
+        entries.append(Entry(name: name, shape: shape, kind: .parameter, offset: offset))
+        parameters.append(contentsOf: values)
+        gradients.append(contentsOf: [Float](repeating: 0, count: values.count))
+        return offset
+    }
+
+    /// Appends a non-trainable tensor (running statistics); returns its offset in `statistics`.
+    public func addStatistic(name: String, shape: [Int], values: [Float]) -> Int {
+        precondition(values.count == shape.reduce(1, *), "addStatistic \(name): shape \(shape) but \(values.count) values")
+        precondition(!entries.contains { $0.name == name }, "addStatistic: duplicate name \(name)")
+        let offset = statistics.count
+        entries.append(Entry(name: name, shape: shape, kind: .statistic, offset: offset))
+        statistics.append(contentsOf: values)
+        return offset
+    }
+
+    public func zeroGradients() {
+        gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
+    /// Runs `body` with a context pointing at the three buffers.
+    public func withContext<R>(_ mode: Mode, _ body: (LayerContext) throws -> R) rethrows -> R {
+        return try parameters.withUnsafeMutableBufferPointer { p in
+            try gradients.withUnsafeMutableBufferPointer { g in
+                try statistics.withUnsafeMutableBufferPointer { s in
+                    let dummy = UnsafeMutablePointer<Float>(bitPattern: 16)!
+                    return try body(LayerContext(mode: mode, parameters: p.baseAddress ?? dummy,
+                                                 gradients: g.baseAddress ?? dummy,
+                                                 statistics: s.baseAddress ?? dummy))
+                }
+            }
+        }
+    }
+
+    /// Every entry's current values, in registration order, as (name, shape, scalars).
+    public func namedTensors() -> [(name: String, shape: [Int], scalars: [Float])] {
+        entries.map { entry in
+            let source = entry.kind == .parameter ? parameters : statistics
+            return (entry.name, entry.shape, Array(source[entry.offset..<(entry.offset + entry.count)]))
+        }
+    }
+}
