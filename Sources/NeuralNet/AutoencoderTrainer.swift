@@ -259,13 +259,21 @@ public final class AutoencoderTrainer {
         model.evaluate(images, settings: configuration.lossSettings, batchSize: 256)
     }
 
+    /// `fit` without a per-epoch callback.
+    @discardableResult
+    public func fit(train: Tensor, test: Tensor?,
+                    progress: (_ batch: Int, _ batches: Int, _ loss: Double, _ imagesPerSecond: Double) -> Void = { _, _, _, _ in })
+        -> [EpochRecord] {
+        fit(train: train, test: test, progress: progress, epochEnd: { _, _ in })
+    }
+
     /// Trains until `configuration.epochs` epochs are complete (continuing after `restore`).
     /// After each epoch, evaluates on `test` (when not empty) and calls `epochEnd(record, state)`;
     /// throwing from it stops training (e.g. a tool interrupted after saving its checkpoint).
     @discardableResult
     public func fit(train: Tensor, test: Tensor?,
                     progress: (_ batch: Int, _ batches: Int, _ loss: Double, _ imagesPerSecond: Double) -> Void = { _, _, _, _ in },
-                    epochEnd: (EpochRecord, TrainerState) throws -> Void = { _, _ in }) rethrows -> [EpochRecord] {
+                    epochEnd: (EpochRecord, TrainerState) throws -> Void) rethrows -> [EpochRecord] {
         while epoch < configuration.epochs {
             let clock = ContinuousClock(), start = clock.now
             let loss = trainEpoch(train, progress: progress)

@@ -46,6 +46,32 @@ public final class ParameterStore {
         return offset
     }
 
+    /// The entry named `name`, if any.
+    public func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
+
+    /// Current values of the tensor named `name`.
+    public func values(of name: String) -> [Float] {
+        guard let e = entry(named: name) else { preconditionFailure("ParameterStore: no tensor named \(name); have \(entries.map(\.name))") }
+        let source = e.kind == .parameter ? parameters : statistics
+        return Array(source[e.offset..<(e.offset + e.count)])
+    }
+
+    /// Gradient of the parameter named `name`.
+    public func gradient(of name: String) -> [Float] {
+        guard let e = entry(named: name), e.kind == .parameter else { preconditionFailure("ParameterStore: no parameter named \(name)") }
+        return Array(gradients[e.offset..<(e.offset + e.count)])
+    }
+
+    /// Overwrites the tensor named `name`.
+    public func setValues(_ values: [Float], of name: String) {
+        guard let e = entry(named: name) else { preconditionFailure("ParameterStore: no tensor named \(name); have \(entries.map(\.name))") }
+        precondition(values.count == e.count, "ParameterStore.setValues \(name): \(values.count) values for shape \(e.shape)")
+        switch e.kind {
+        case .parameter: parameters.replaceSubrange(e.offset..<(e.offset + e.count), with: values)
+        case .statistic: statistics.replaceSubrange(e.offset..<(e.offset + e.count), with: values)
+        }
+    }
+
     public func zeroGradients() {
         gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
