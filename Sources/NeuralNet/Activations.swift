@@ -44,11 +44,11 @@ public class ElementwiseLayer: Layer {
 public final class ReLU: ElementwiseLayer {
     public override init() {}
     override func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-        for i in 0..<count { y[i] = max(x[i], 0) }
+        leakyForward(x, y, count, slope: 0)
     }
     override func derivative(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                              _ dx: UnsafeMutablePointer<Float>, _ count: Int) {
-        for i in 0..<count { dx[i] = x[i] > 0 ? dy[i] : 0 }
+        leakyBackward(x, dy, dx, count, slope: 0)
     }
 }
 
@@ -57,14 +57,47 @@ public final class LeakyReLU: ElementwiseLayer {
     public let slope: Float
     public init(slope: Float = 0.2) { self.slope = slope }
     override func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-        let a = slope
-        for i in 0..<count { y[i] = x[i] > 0 ? x[i] : a * x[i] }
+        leakyForward(x, y, count, slope: slope)
     }
     override func derivative(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                              _ dx: UnsafeMutablePointer<Float>, _ count: Int) {
-        let a = slope
-        for i in 0..<count { dx[i] = x[i] > 0 ? dy[i] : a * dy[i] }
+        leakyBackward(x, dy, dx, count, slope: slope)
     }
+}
+
+// Branch-free SIMD kernels: signs of activations are unpredictable, so a per-element branch
+// mispredicts half the time.
+typealias Vector = SIMD16<Float>
+
+@inline(__always) func load(_ p: UnsafePointer<Float>) -> Vector {
+    UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+}
+@inline(__always) func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+}
+
+/// y = x > 0 ? x : slope·x.
+func leakyForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, slope: Float) {
+    var i = 0
+    let zero = Vector(repeating: 0), a = Vector(repeating: slope)
+    while i + 16 <= count {
+        let v = load(x + i)
+        store(v.replacing(with: v * a, where: v .<= zero), y + i)
+        i += 16
+    }
+    while i < count { y[i] = x[i] > 0 ? x[i] : slope * x[i]; i += 1 }
+}
+
+/// dx = x > 0 ? dy : slope·dy.
+func leakyBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ count: Int, slope: Float) {
+    var i = 0
+    let zero = Vector(repeating: 0), a = Vector(repeating: slope)
+    while i + 16 <= count {
+        let v = load(x + i), g = load(dy + i)
+        store(g.replacing(with: g * a, where: v .<= zero), dx + i)
+        i += 16
+    }
+    while i < count { dx[i] = x[i] > 0 ? dy[i] : slope * dy[i]; i += 1 }
 }
 
 /// 1/(1 + e^{-x}), computed without overflow for large |x|.

@@ -82,21 +82,11 @@ public final class BatchNorm: Layer {
                     } else {
                         for c in range {
                             var s = 0.0
-                            for i in 0..<n {
-                                let p = x.pointer + (i * C + c) * inner
-                                var f: Float = 0
-                                for j in 0..<inner { f += p[j] }
-                                s += Double(f)
-                            }
+                            for i in 0..<n { s += Double(vectorSum(x.pointer + (i * C + c) * inner, inner)) }
                             let m = s / Double(M)
                             var v = 0.0
                             let mf = Float(m)
-                            for i in 0..<n {
-                                let p = x.pointer + (i * C + c) * inner
-                                var f: Float = 0
-                                for j in 0..<inner { let d = p[j] - mf; f += d * d }
-                                v += Double(f)
-                            }
+                            for i in 0..<n { v += Double(vectorSquaredDeviation(x.pointer + (i * C + c) * inner, inner, mean: mf)) }
                             // Correct for the rounding of the mean to Float: Σ(x - m)² = Σ(x - mf)² - M(m - mf)².
                             let shift = m - Double(mf)
                             mean[c - range.lowerBound] = m
@@ -175,9 +165,7 @@ public final class BatchNorm: Layer {
                         var a = 0.0, b = 0.0
                         for i in 0..<n {
                             let offset = (i * C + c) * inner
-                            let g = dy.pointer + offset, h = xh + offset
-                            var fa: Float = 0, fb: Float = 0
-                            for j in 0..<inner { fa += g[j]; fb += g[j] * h[j] }
+                            let (fa, fb) = vectorSumAndDot(dy.pointer + offset, xh + offset, inner)
                             a += Double(fa); b += Double(fb)
                         }
                         sumDy[c - range.lowerBound] = a

@@ -1,22 +1,15 @@
 import TensorModule
 
 /// Sums the rows of a row-major [rows, columns] matrix (row stride `ld`) into `target[row] +=`,
-/// in Double, one row per thread: deterministic.
+/// blocks of 4096 in Float combined in Double, one row per thread: deterministic.
 func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into target: UnsafeMutablePointer<Float>) {
     parallelFor(rows, minimum: max(1, 16384 / max(1, columns))) { range in
         for r in range {
             let row = matrix + r * ld
-            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-            var total = 0.0
-            var j = 0
-            // Blocks of 256 in Float (exact enough), combined in Double.
+            var total = 0.0, j = 0
             while j < columns {
-                let end = min(columns, j + 256)
-                s0 = 0; s1 = 0; s2 = 0; s3 = 0
-                var i = j
-                while i + 4 <= end { s0 += row[i]; s1 += row[i + 1]; s2 += row[i + 2]; s3 += row[i + 3]; i += 4 }
-                while i < end { s0 += row[i]; i += 1 }
-                total += Double((s0 + s1) + (s2 + s3))
+                let end = min(columns, j + 4096)
+                total += Double(vectorSum(row + j, end - j))
                 j = end
             }
             target[r] += Float(total)
@@ -244,10 +237,7 @@ public final class ConvTranspose2D: Layer {
             for c in range {
                 var total = 0.0
                 for i in 0..<n {
-                    let p = dy.pointer + (i * co + c) * plane
-                    var s: Float = 0
-                    for j in 0..<plane { s += p[j] }
-                    total += Double(s)
+                    total += Double(vectorSum(dy.pointer + (i * co + c) * plane, plane))
                 }
                 db[c] += Float(total)
             }
