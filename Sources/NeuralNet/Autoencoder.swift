@@ -64,7 +64,6 @@ public class AutoencoderModel {
         precondition(batchSize > 0, "batchSize must be positive")
         let n = tensor.shape[0], inSize = tensor.count / max(1, n), outSize = outputShape.reduce(1, *)
         var result = [Float](repeating: 0, count: n * outSize)
-        BLAS.threadCount = 1
         tensor.scalars.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { target in
                 store.withContext(.inference) { context in
@@ -102,14 +101,22 @@ public class AutoencoderModel {
     /// Reconstruction loss (and total with penalties) over `images` in inference mode, the mean over images.
     public func evaluate(_ images: Tensor, settings: LossSettings, batchSize: Int = 256) -> StepLoss {
         checkImages(images, "evaluate")
+        precondition(batchSize > 0, "evaluate: batchSize must be positive")
         var total = 0.0, reconstruction = 0.0
-        let n = images.shape[0]
-        _ = batched(images, batchSize: batchSize, outputShape: [1]) { x, context in
-            let loss = self.lossOnBatch(x, context, settings: settings)
-            total += loss.total * Double(x.batchSize)
-            reconstruction += loss.reconstruction * Double(x.batchSize)
-            let out = lossGradient.activation([x.batchSize, 1])
-            return out
+        let n = images.shape[0], size = configuration.imageSize
+        images.scalars.withUnsafeBufferPointer { source in
+            store.withContext(.inference) { context in
+                var start = 0
+                while start < n {
+                    let count = min(batchSize, n - start)
+                    let x = Activation(shape: [count] + imageShape,
+                                       pointer: UnsafeMutablePointer(mutating: source.baseAddress! + start * size))
+                    let loss = lossOnBatch(x, context, settings: settings)
+                    total += loss.total * Double(count)
+                    reconstruction += loss.reconstruction * Double(count)
+                    start += count
+                }
+            }
         }
         return StepLoss(total: total / Double(max(1, n)), reconstruction: reconstruction / Double(max(1, n)))
     }

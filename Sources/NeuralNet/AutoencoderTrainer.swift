@@ -224,7 +224,6 @@ public final class AutoencoderTrainer {
         -> StepLoss {
         precondition(train.rank == 4 && Array(train.shape.dropFirst()) == model.imageShape,
                      "trainEpoch: images \(train.shape), expected [n] + \(model.imageShape)")
-        BLAS.threadCount = 1
         let n = train.shape[0], size = model.configuration.imageSize, batchSize = configuration.batchSize
         let batches = batchesPerEpoch(n)
         let order = permutation(epoch: epoch, count: n)

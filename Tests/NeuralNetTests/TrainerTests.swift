@@ -9,7 +9,7 @@ func rectangles(count: Int, side: Int = 28, seed: UInt64) -> Tensor {
     var rng = SeededGenerator(seed: seed)
     var scalars = [Float](repeating: 0, count: count * side * side)
     for n in 0..<count {
-        let w = 6 + Int(rng.next() % 10), h = 6 + Int(rng.next() % 10)
+        let w = max(1, side / 5) + Int(rng.next() % UInt64(side / 3 + 1)), h = max(1, side / 5) + Int(rng.next() % UInt64(side / 3 + 1))
         let x = Int(rng.next() % UInt64(side - w)), y = Int(rng.next() % UInt64(side - h))
         for i in y..<(y + h) { for j in x..<(x + w) { scalars[n * side * side + i * side + j] = 0.9 } }
     }
@@ -107,7 +107,7 @@ func rectangles(count: Int, side: Int = 28, seed: UInt64) -> Tensor {
         let trainer = AutoencoderTrainer(model: model, configuration: .init(seed: 5))
         let p0 = trainer.permutation(epoch: 0, count: 100), p1 = trainer.permutation(epoch: 1, count: 100)
         #expect(p0.sorted() == Array(0..<100) && p0 != p1 && p0 != Array(0..<100))
-        #expect(trainer.batchesPerEpoch(257) == 3 && trainer.batchesPerEpoch(258) == 3 && trainer.batchesPerEpoch(256) == 2)
+        #expect(trainer.batchesPerEpoch(257) == 2 && trainer.batchesPerEpoch(258) == 3 && trainer.batchesPerEpoch(256) == 2)
         #expect(trainer.batchesPerEpoch(259) == 3)
     }
 }
