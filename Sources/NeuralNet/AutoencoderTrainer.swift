@@ -22,7 +22,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 
 /// Everything needed to continue training exactly where an epoch ended: weights, running
 /// statistics, Adam's moments and step, the noise generator and the records so far. Codable
-/// (JSON: float buffers as base64 little-endian bytes), so the tool can checkpoint after each epoch.
+/// (JSON with the big buffers as base64 little-endian bytes: Float32 weights, Float64 moments; about
+/// 12 bytes per parameter), so the tool can checkpoint after each epoch.
 public struct TrainerState: Codable, Equatable, Sendable {
     /// Completed epochs.
     public var epoch: Int
@@ -36,6 +37,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case epoch, modelConfiguration, trainerConfiguration, parameters, statistics, optimizer, generator, records
+    }
+    enum OptimizerKeys: String, CodingKey {
+        case learningRate, beta1, beta2, epsilon, weightDecay, biasCorrection, step, firstMoment, secondMoment
     }
 
     public init(epoch: Int, modelConfiguration: AutoencoderConfiguration, trainerConfiguration: AutoencoderTrainer.Configuration,
@@ -57,7 +61,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         trainerConfiguration = try c.decode(AutoencoderTrainer.Configuration.self, forKey: .trainerConfiguration)
         parameters = try TrainerState.floats(c.decode(Data.self, forKey: .parameters), key: .parameters, in: c)
         statistics = try TrainerState.floats(c.decode(Data.self, forKey: .statistics), key: .statistics, in: c)
-        optimizer = try c.decode(Adam.self, forKey: .optimizer)
+        optimizer = try TrainerState.decodeOptimizer(c.nestedContainer(keyedBy: OptimizerKeys.self, forKey: .optimizer))
         generator = try c.decode(SeededGenerator.self, forKey: .generator)
         records = try c.decode([EpochRecord].self, forKey: .records)
     }
@@ -69,9 +73,55 @@ public struct TrainerState: Codable, Equatable, Sendable {
         try c.encode(trainerConfiguration, forKey: .trainerConfiguration)
         try c.encode(TrainerState.bytes(parameters), forKey: .parameters)
         try c.encode(TrainerState.bytes(statistics), forKey: .statistics)
-        try c.encode(optimizer, forKey: .optimizer)
+        var o = c.nestedContainer(keyedBy: OptimizerKeys.self, forKey: .optimizer)
+        try o.encode(optimizer.learningRate, forKey: .learningRate)
+        try o.encode(optimizer.beta1, forKey: .beta1)
+        try o.encode(optimizer.beta2, forKey: .beta2)
+        try o.encode(optimizer.epsilon, forKey: .epsilon)
+        try o.encode(optimizer.weightDecay, forKey: .weightDecay)
+        try o.encode(optimizer.biasCorrection, forKey: .biasCorrection)
+        try o.encode(optimizer.step, forKey: .step)
+        try o.encode(TrainerState.bytes(optimizer.firstMoment), forKey: .firstMoment)
+        try o.encode(TrainerState.bytes(optimizer.secondMoment), forKey: .secondMoment)
         try c.encode(generator, forKey: .generator)
         try c.encode(records, forKey: .records)
+    }
+
+    /// Adam's state has no memberwise initialiser: rebuild it through its own Codable conformance.
+    static func decodeOptimizer(_ o: KeyedDecodingContainer<OptimizerKeys>) throws -> Adam {
+        func moments(_ key: OptimizerKeys) throws -> [Double] {
+            let data = try o.decode(Data.self, forKey: key)
+            guard data.count % 8 == 0 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: o, debugDescription: "\(data.count) bytes is not a whole number of float64")
+            }
+            let bytes = [UInt8](data)
+            return (0..<(bytes.count / 8)).map { i in
+                var bits: UInt64 = 0
+                for b in 0..<8 { bits |= UInt64(bytes[8 * i + b]) << (8 * UInt64(b)) }
+                return Double(bitPattern: bits)
+            }
+        }
+        let first = try moments(.firstMoment), second = try moments(.secondMoment)
+        guard first.count == second.count, (first + second).allSatisfy(\.isFinite) else {
+            throw DecodingError.dataCorruptedError(forKey: .secondMoment, in: o, debugDescription: "moments of different lengths or not finite")
+        }
+        let fields: [String: Any] = [
+            "learningRate": try o.decode(Double.self, forKey: .learningRate),
+            "beta1": try o.decode(Double.self, forKey: .beta1),
+            "beta2": try o.decode(Double.self, forKey: .beta2),
+            "epsilon": try o.decode(Double.self, forKey: .epsilon),
+            "weightDecay": try o.decode(Double.self, forKey: .weightDecay),
+            "biasCorrection": try o.decode(Bool.self, forKey: .biasCorrection),
+            "step": try o.decode(Int.self, forKey: .step),
+            "firstMoment": first, "secondMoment": second,
+        ]
+        return try JSONDecoder().decode(Adam.self, from: JSONSerialization.data(withJSONObject: fields))
+    }
+
+    static func bytes(_ values: [Double]) -> Data {
+        var data = Data(capacity: values.count * 8)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
     }
 
     static func bytes(_ values: [Float]) -> Data {
