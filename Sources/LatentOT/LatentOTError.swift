@@ -1,0 +1,20 @@
+/// Errors of the generative pipeline: each names the file or value, what was expected and found.
+public enum LatentOTError: Error, CustomStringConvertible, Equatable {
+    case missingFile(String)
+    case corruptFile(String, reason: String)
+    case invalidValue(field: String, expected: String, found: String)
+    case incompatible(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let file):
+            return "\(file): missing. Hint: the folder is incomplete; re-run the command that writes it."
+        case .corruptFile(let file, let reason):
+            return "\(file): corrupt: \(reason). Hint: re-run the command that writes it."
+        case .invalidValue(let field, let expected, let found):
+            return "\(field): expected \(expected), found \(found)."
+        case .incompatible(let file, let reason):
+            return "\(file): \(reason)."
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import NeuralNet
+
+/// `--seed`: every random choice of a command flows from it; the same seed gives the same bytes.
+struct SeedOption: ParsableArguments {
+    @Option(help: "Seed of every random choice (same seed, same output bytes).")
+    var seed: UInt64 = 0
+}
+
+/// How a dataset is read: a name (`fashion-mnist`, `mnist`) or a path.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset: fashion-mnist, mnist, or a path (IDX folder, .npy/.npz, folder of PNG/JPEG images).")
+    var data: String
+
+    @Option(help: "Side of the square images for image folders (e.g. 64 for the CelebA setting); IDX data keep their size.")
+    var imageSize: Int = 64
+
+    @Option(help: "Channels for image folders: 1 (grey) or 3 (RGB).")
+    var channels: Int = 3
+
+    @Option(help: "Use only the first N training images (quick runs).")
+    var limit: Int?
+
+    func validate() throws {
+        guard imageSize >= 8 && imageSize <= 1024 else { throw ValidationError("--image-size must be in 8...1024, got \(imageSize)") }
+        guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+        if let limit, limit < 2 { throw ValidationError("--limit must be at least 2, got \(limit)") }
+    }
+}
+
+extension Architecture: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {}
+extension ReconstructionLoss: ExpressibleByArgument {}
