@@ -1,0 +1,25 @@
+/// Where the solver starts.
+public enum InitialHeights: String, Codable, Sendable, CaseIterable {
+    /// `h = 0`: the cells of `<x, y_i>` alone (the reference PyTorch code's start).
+    case zero
+    /// `h_i = -|y_i|²/2` (centred): the Voronoi diagram of the targets, where each cell holds the
+    /// source mass nearest to its target (the reference CUDA code's start; usually much closer).
+    case voronoi
+
+    /// The centred heights for `problem`.
+    public func heights(for problem: SemiDiscreteProblem) -> [Double] {
+        switch self {
+        case .zero:
+            return [Double](repeating: 0, count: problem.targetCount)
+        case .voronoi:
+            let d = problem.dimension
+            var heights = [Double](repeating: 0, count: problem.targetCount)
+            for i in 0..<problem.targetCount {
+                var squared = 0.0
+                for j in 0..<d { let v = Double(problem.targets[i * d + j]); squared += v * v }
+                heights[i] = -squared / 2
+            }
+            return SemiDiscreteSolver.centred(heights)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import TensorModule
+
+/// Solves a `SemiDiscreteProblem` by stochastic minimisation of the convex energy
+///
+///   `E(h) = ∫ max_i (<x, y_i> + h_i) dμ(x) - Σ_i ν_i h_i`,   `∂E/∂h_i = w_i(h) - ν_i`,
+///
+/// where `w_i(h) = μ(W_i(h))` is the source measure of the power cell of `y_i`.
+///
+/// Each step estimates `w` by counting the cells of `pointsPerStep` fresh quasi-Monte Carlo points
+/// (the next block of one scrambled Sobol sequence, so no point is reused and no fixed-set bias
+/// builds up), and takes an Adam step (bias-corrected) on `h` with the relative gradient
+/// `r_i = (w_i - ν_i)/ν_i`; Adam's update is invariant to the per-coordinate scale `1/ν_i`, which
+/// only keeps its `ε` negligible for any `M`. Heights are kept centred (`Σ h_i = 0`) and
+/// accumulated in Double.
+///
+/// Step sizes are relative: the height step is `learningRate · heightScale`, with
+/// `heightScale = problem.targetSpread · problem.source.coordinateScale` (heights have the units of
+/// `<x, y>`), so the defaults work whatever the scale of the codes.
+///
+/// Schedule. Every `growthPatience` steps the noise-corrected RMS error of those steps' points
+/// (each step's points are fresh, counted before its update) is averaged; when that average has not
+/// improved by `stallImprovement` on the best earlier one, the solve has reached the noise floor of
+/// its current settings: the learning rate is multiplied by `learningRateDecay` (Adam's jitter of
+/// the heights is proportional to it) and the points per step by `growthFactor` (up to
+/// `maximumPointsPerStep`), which sharpens the gradient.
+///
+/// Stopping. When the counts pooled over the last window meet the tolerance (or every
+/// `evaluationInterval` steps), the heights are evaluated on `evaluationPointCount` fresh points of an
+/// independent sequence (`CellErrorEstimate`); the solve converges when that evaluation meets
+/// `tolerance`. It also stops at `maxIterations`, after `timeBudget` seconds, or when the learning
+/// rate falls below `minimumLearningRate` at the maximum point count. The returned heights are
+/// always evaluated on fresh points.
+///
+/// - Complexity: per step O(pointsPerStep · M · d) flops in the cell kernel, O(M) memory beyond the
+///   targets.
+public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
+    /// How a step is computed from the estimated gradient.
+    public var method: SolverMethod = .newton
+    /// Newton: fraction of the Newton step taken when progress is normal (halved on a step that
+    /// made the error worse, restored gradually).
+    public var newtonStep: Double = 1
+    /// Newton: the first steps use at least this many points per target (the Hessian estimate needs
+    /// several points per cell).
+    public var newtonPointsPerCell: Int = 16
+    /// Newton: steps without progress before the point count grows.
+    public var newtonPatience: Int = 2
+    /// Adam's step, relative to the height scale (see above).
+    public var learningRate: Double = 0.01
+    /// Adam's first-moment decay β1.
+    public var beta1: Double = 0.9
+    /// Adam's second-moment decay β2.
+    public var beta2: Double = 0.999
+    /// Source points per step at the start (rounded up to a power of two, so each step's block of the
+    /// Sobol sequence is a complete net).
+    public var pointsPerStep: Int = 1 << 14
+    /// The largest number of points per step the growth rule may reach.
+    public var maximumPointsPerStep: Int = 1 << 20
+    /// The starting heights when no warm start is given.
+    public var initialHeights: InitialHeights = .voronoi
+    /// Steps per progress window of the stall rule.
+    public var growthPatience: Int = 20
+    /// Factor applied to the points per step on a stall.
+    public var growthFactor: Int = 2
+    /// Factor applied to the learning rate on a stall.
+    public var learningRateDecay: Double = 0.5
+    /// Relative decrease of the windowed error that counts as progress.
+    public var stallImprovement: Double = 0.1
+    /// Below this learning rate, at the maximum point count, the solve stops as `.stalled`.
+    public var minimumLearningRate: Double = 1e-7
+    /// When the solve has converged.
+    public var tolerance: Tolerance = .rmsRelativeError(0.05)
+    /// The largest number of steps.
+    public var maxIterations: Int = 10_000
+    /// Wall-clock budget in seconds (nil: none).
+    public var timeBudget: Double? = nil
+    /// Fresh points per independent evaluation.
+    public var evaluationPointCount: Int = 1 << 18
+    /// Steps between routine evaluations (0: evaluate only when the pooled training counts meet the
+    /// tolerance, and at the end).
+    public var evaluationInterval: Int = 0
+    /// How evaluation points are drawn (training always uses scrambled Sobol points).
+    public var evaluationSampling: PointSampling = .scrambledSobol
+
+    public init() {}
+
+    /// Throws `TransportError.invalidArgument` naming the first setting out of range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String, _ expected: String, _ found: Any) throws {
+            if !ok { throw TransportError.invalidArgument(field: field, expected: expected, found: "\(found)") }
+        }
+        try check(learningRate > 0 && learningRate.isFinite, "learningRate", "a finite number > 0", learningRate)
+        try check(newtonStep > 0 && newtonStep <= 1, "newtonStep", "a number in (0, 1]", newtonStep)
+        try check(newtonPointsPerCell >= 1, "newtonPointsPerCell", "≥ 1", newtonPointsPerCell)
+        try check(newtonPatience >= 1, "newtonPatience", "≥ 1", newtonPatience)
+        try check((0..<1).contains(beta1), "beta1", "a number in [0, 1)", beta1)
+        try check((0..<1).contains(beta2), "beta2", "a number in [0, 1)", beta2)
+        try check(pointsPerStep >= 1 && pointsPerStep <= 1 << 30, "pointsPerStep", "1...2^30", pointsPerStep)
+        try check(maximumPointsPerStep >= pointsPerStep && maximumPointsPerStep <= 1 << 30, "maximumPointsPerStep",
+                  "pointsPerStep...2^30", maximumPointsPerStep)
+        try check(growthPatience >= 1, "growthPatience", "≥ 1", growthPatience)
+        try check(growthFactor >= 1, "growthFactor", "≥ 1", growthFactor)
+        try check(learningRateDecay > 0 && learningRateDecay <= 1, "learningRateDecay", "a number in (0, 1]", learningRateDecay)
+        try check(stallImprovement >= 0 && stallImprovement < 1, "stallImprovement", "a number in [0, 1)", stallImprovement)
+        try check(minimumLearningRate >= 0, "minimumLearningRate", "≥ 0", minimumLearningRate)
+        try check(maxIterations >= 0, "maxIterations", "≥ 0", maxIterations)
+        if let timeBudget { try check(timeBudget > 0, "timeBudget", "a number of seconds > 0", timeBudget) }
+        try check(evaluationPointCount >= 1, "evaluationPointCount", "≥ 1", evaluationPointCount)
+        try check(evaluationInterval >= 0, "evaluationInterval", "≥ 0", evaluationInterval)
+        if let bound = tolerance.maxRelativeError { try check(bound >= 0, "tolerance.maxRelativeError", "≥ 0", bound) }
+        if let bound = tolerance.rmsRelativeError { try check(bound >= 0, "tolerance.rmsRelativeError", "≥ 0", bound) }
+    }
+
+    /// Solves `problem` from `initialHeights`. Same `seed`, same settings → identical heights.
+    /// - Precondition: the settings are valid (`validate()`).
+    public func solve(_ problem: SemiDiscreteProblem, seed: UInt64,
+                      progress: ((SolverProgress) -> Void)? = nil) -> SemiDiscreteSolution {
+        run(problem, seed: seed, start: initialHeights.heights(for: problem), progress: progress)
+    }
+
+    /// Warm start: solves `problem` from the given heights (e.g. an earlier solution's), centred first.
+    /// - Throws: `TransportError.invalidHeights` if they are not `M` finite values.
+    public func solve(_ problem: SemiDiscreteProblem, seed: UInt64, initialHeights heights: [Double],
+                      progress: ((SolverProgress) -> Void)? = nil) throws -> SemiDiscreteSolution {
+        try CellErrorEstimate.validate(heights: heights, targetCount: problem.targetCount, field: "initialHeights")
+        return run(problem, seed: seed, start: SemiDiscreteSolver.centred(heights), progress: progress)
+    }
+
+    /// `h - mean(h)`.
+    public static func centred(_ heights: [Double]) -> [Double] {
+        if heights.isEmpty { return heights }
+        var mean = 0.0
+        for h in heights { mean += h }
+        mean /= Double(heights.count)
+        return heights.map { $0 - mean }
+    }
+
+    /// The height scale `targetSpread · source.coordinateScale` that `learningRate` is relative to.
+    public static func heightScale(of problem: SemiDiscreteProblem) -> Double {
+        problem.targetSpread * problem.source.coordinateScale
+    }
+
+    // MARK: - Dispatch
+
+    private func run(_ problem: SemiDiscreteProblem, seed: UInt64, start: [Double],
+                     progress: ((SolverProgress) -> Void)?) -> SemiDiscreteSolution {
+        do { try validate() } catch { preconditionFailure("SemiDiscreteSolver: \(error)") }
+        let session = SolveSession(problem: problem, solver: self, seed: seed, progress: progress)
+        switch method {
+        case .newton: return runNewton(session, start: start)
+        case .adam: return runAdam(session, start: start)
+        }
+    }
+
+    static func powerOfTwo(atMost value: Int) -> Int {
+        var p = 1
+        while p * 2 <= value { p <<= 1 }
+        return p
+    }
+
+    static func powerOfTwo(atLeast value: Int) -> Int {
+        var p = 1
+        while p < value { p <<= 1 }
+        return p
+    }
+}

@@ -1,0 +1,133 @@
+import TensorModule
+
+/// The state shared by the solver's methods during one solve: the kernel, the two point streams
+/// (training and independent evaluation), the clock and the history.
+final class SolveSession {
+    let problem: SemiDiscreteProblem
+    let solver: SemiDiscreteSolver
+    let cells: PowerCells
+    let clock = ContinuousClock()
+    let began: ContinuousClock.Instant
+    private var trainingStreams: SeededGenerator
+    private var training: SobolSequence
+    private var nextIndex = 0
+    private let evaluationSeed: UInt64
+    private var evaluationIndex = 0
+    var history: [SolverRecord] = []
+    var latest: CellErrorEstimate? = nil
+    var lastEvaluatedStep = -1
+    let progress: ((SolverProgress) -> Void)?
+
+    init(problem: SemiDiscreteProblem, solver: SemiDiscreteSolver, seed: UInt64, progress: ((SolverProgress) -> Void)?) {
+        self.problem = problem
+        self.solver = solver
+        self.progress = progress
+        began = clock.now
+        cells = PowerCells(targets: problem.targets, dimension: problem.dimension)
+        trainingStreams = SeededGenerator.stream(seed: seed, label: 1)
+        training = SobolSequence(dimension: problem.dimension, scrambleSeed: trainingStreams.next())
+        var evaluationStreams = SeededGenerator.stream(seed: seed, label: 2)
+        evaluationSeed = evaluationStreams.next()
+        history.reserveCapacity(min(solver.maxIterations, 100_000))
+    }
+
+    func elapsed() -> Double {
+        let duration = clock.now - began
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    var isOverTime: Bool {
+        if let budget = solver.timeBudget { return elapsed() >= budget }
+        return false
+    }
+
+    /// Counts the cells of the next `count` training points (a fresh block of the training sequence,
+    /// aligned to its power-of-two size so it is a complete net; re-scrambled when exhausted).
+    func trainingSample(count: Int, heights: [Double], keepAssignments: Bool) -> CellCounts {
+        nextIndex = (nextIndex + count - 1) / count * count
+        if nextIndex + count > SobolSequence.maximumCount {
+            training = SobolSequence(dimension: problem.dimension, scrambleSeed: trainingStreams.next())
+            nextIndex = 0
+        }
+        let padded = cells.paddedHeights(heights)
+        defer { padded.deallocate() }
+        let sample = CellCounts.measure(cells: cells, source: problem.source, points: .sequence(training),
+                                        start: nextIndex, count: count, heights: padded,
+                                        keepAssignments: keepAssignments)
+        nextIndex += count
+        return sample
+    }
+
+    /// `PowerCells.deficits` on the first `pointCount` points of the current training block's
+    /// sequence (points already used: only the geometry matters here, not an unbiased count).
+    func deficits(heights: [Double], pointCount: Int) -> [Float] {
+        var points = [Float](repeating: 0, count: pointCount * problem.dimension)
+        points.withUnsafeMutableBufferPointer {
+            problem.source.fill(points: $0.baseAddress!, start: 0, count: pointCount, dimension: problem.dimension,
+                                sequence: training)
+        }
+        return points.withUnsafeBufferPointer { cells.deficits(points: $0.baseAddress!, count: pointCount, heights: heights) }
+    }
+
+    /// An independent estimate on the next block of fresh evaluation points.
+    func evaluate(_ heights: [Double], step: Int) -> CellErrorEstimate {
+        let count = solver.evaluationPointCount
+        if evaluationIndex + count > SobolSequence.maximumCount { evaluationIndex = 0 }
+        let estimate = CellErrorEstimate.measure(problem: problem, cells: cells, heights: heights, pointCount: count,
+                                                 seed: evaluationSeed, sampling: solver.evaluationSampling,
+                                                 start: evaluationIndex)
+        evaluationIndex += count
+        latest = estimate
+        lastEvaluatedStep = step
+        return estimate
+    }
+
+    /// `E(h)` on a sample: mean potential minus `Σ ν_i h_i`.
+    func energy(_ sample: CellCounts, heights: [Double]) -> Double {
+        var weighted = 0.0
+        for i in 0..<heights.count { weighted += problem.targetWeights[i] * heights[i] }
+        return sample.potentialSum / Double(sample.pointCount) - weighted
+    }
+
+    func record(step: Int, sample: CellCounts, estimate: CellErrorEstimate, heights: [Double],
+                learningRate: Double) -> SolverRecord {
+        SolverRecord(step: step, energy: energy(sample, heights: heights),
+                     maxRelativeError: estimate.maxRelativeError, meanRelativeError: estimate.meanRelativeError,
+                     rmsRelativeError: estimate.rmsRelativeError, emptyCells: estimate.emptyCells,
+                     pointsPerStep: sample.pointCount, learningRate: learningRate, seconds: 0, evaluation: nil)
+    }
+
+    func append(_ record: SolverRecord, isFinal: Bool) {
+        var record = record
+        record.seconds = elapsed()
+        history.append(record)
+        if !isFinal {
+            progress?(SolverProgress(record: record, latestEvaluation: latest, maxIterations: solver.maxIterations,
+                                     isFinal: false))
+        }
+    }
+
+    /// Evaluates the returned heights if that has not been done, reports the final progress and
+    /// builds the solution.
+    func finish(heights: [Double], converged: Bool, stopReason: StopReason, steps: Int, pointsPerStep: Int,
+                learningRate: Double) -> SemiDiscreteSolution {
+        var converged = converged, stopReason = stopReason
+        if lastEvaluatedStep != steps || latest == nil {
+            let evaluation = evaluate(heights, step: steps)
+            if !converged && solver.tolerance.isSatisfied(by: evaluation) { converged = true; stopReason = .toleranceReached }
+            if !history.isEmpty { history[history.count - 1].evaluation = evaluation }
+        }
+        let final = latest!
+        let seconds = elapsed()
+        if !history.isEmpty {
+            history[history.count - 1].seconds = seconds
+            progress?(SolverProgress(record: history[history.count - 1], latestEvaluation: final,
+                                     maxIterations: solver.maxIterations, isFinal: true))
+        }
+        return SemiDiscreteSolution(heights: heights, hasConverged: converged, stopReason: stopReason,
+                                    iterations: steps, seconds: seconds, maxRelativeError: final.maxRelativeError,
+                                    rmsRelativeError: final.rmsRelativeError, meanRelativeError: final.meanRelativeError,
+                                    evaluation: final, finalPointsPerStep: pointsPerStep, finalLearningRate: learningRate,
+                                    history: history)
+    }
+}
