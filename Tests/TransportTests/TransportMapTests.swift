@@ -1,0 +1,79 @@
+import Testing
+import Foundation
+import TensorModule
+import Transport
+
+@Suite struct TransportMapTests {
+    /// 400 targets in two clusters in the unit square, with Voronoi heights.
+    func twoClusters() -> TransportMap {
+        var rng = SeededGenerator(seed: 5)
+        var targets: [Float] = []
+        for i in 0..<400 {
+            let centre: Float = i < 200 ? -0.6 : 0.6
+            targets += [centre + 0.2 * (rng.nextUnitFloat() - 0.5), 0.4 * (rng.nextUnitFloat() - 0.5)]
+        }
+        var heights: [Double] = []
+        for i in 0..<400 {
+            let x = Double(targets[2 * i]), y = Double(targets[2 * i + 1])
+            heights.append(-0.5 * (x * x + y * y))
+        }
+        return TransportMap(targets: targets, dimension: 2, heights: heights, source: .uniformBox(halfWidth: 1))
+    }
+
+    @Test func pureSamplesAreTargetsOfTheirCells() {
+        let map = twoClusters()
+        var rng = SeededGenerator(seed: 1)
+        let samples = map.pure(count: 500, using: &rng)
+        #expect(samples.codes.count == 1000 && samples.acceptanceRate == 1)
+        for (i, t) in samples.bestTargets.enumerated() {
+            #expect(Array(samples.codes[(2 * i)..<(2 * i + 2)]) == Array(map.targets[(2 * Int(t))..<(2 * Int(t) + 2)]))
+        }
+    }
+
+    @Test func blendedSamplesLieOnSegmentsBetweenNeighbouringTargets() {
+        let map = twoClusters()
+        var rng = SeededGenerator(seed: 2)
+        let samples = map.extended(count: 300, threshold: .radians(.pi), using: &rng)
+        #expect(samples.bestTargets.count == 300)
+        #expect(samples.acceptanceRate == 1, "threshold π accepts every point")
+        for i in 0..<300 {
+            let a = Int(samples.bestTargets[i]), b = Int(samples.partnerTargets[i])
+            #expect(a != b)
+            let ya = SIMD2(Double(map.targets[2 * a]), Double(map.targets[2 * a + 1]))
+            let yb = SIMD2(Double(map.targets[2 * b]), Double(map.targets[2 * b + 1]))
+            let z = SIMD2(Double(samples.codes[2 * i]), Double(samples.codes[2 * i + 1]))
+            // z = ya + λ (yb - ya) with λ in [0,1]: collinear and between.
+            let direction = yb - ya, offset = z - ya
+            let lambda = (offset * direction).sum() / (direction * direction).sum()
+            #expect(lambda >= -1e-5 && lambda <= 1 + 1e-5)
+            let residual = offset - lambda * direction
+            #expect((residual * residual).sum().squareRoot() < 1e-5)
+        }
+    }
+
+    @Test func smallerThresholdsAcceptFewerPointsAndCalibrationHitsTheRate() {
+        let map = twoClusters()
+        var rng = SeededGenerator(seed: 3)
+        let angle = map.calibrateAngle(acceptance: 0.5, pilotCount: 8192, using: &rng)
+        let strict = map.extended(count: 2000, threshold: .radians(angle / 4), using: &rng)
+        let calibrated = map.extended(count: 2000, threshold: .acceptance(0.5), using: &rng)
+        #expect(strict.acceptanceRate < calibrated.acceptanceRate)
+        #expect(abs(calibrated.acceptanceRate - 0.5) < 0.04)
+        #expect(abs(calibrated.angleThreshold! - angle) < 0.2 * angle)
+    }
+
+    @Test func sameSeedSameSamples() {
+        let map = twoClusters()
+        var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+        #expect(map.extended(count: 100, threshold: .acceptance(0.7), using: &a) == map.extended(count: 100, threshold: .acceptance(0.7), using: &b))
+    }
+
+    /// The angle of identical targets is 0; of targets on opposite sides it grows with their distance.
+    @Test func angleBetweenPlaneNormals() {
+        let map = TransportMap(targets: [0, 0, 1, 0, -3, 0], dimension: 2, heights: [0, 0, 0], source: .gaussian)
+        // cos θ = (<a,b> + 1)/sqrt((1+|a|²)(1+|b|²)): (0,0) vs (1,0) → 1/√2 → π/4.
+        #expect(abs(map.angle(0, 1) - Double.pi / 4) < 1e-12)
+        #expect(map.angle(1, 2) > map.angle(0, 1))
+        #expect(map.angle(1, 1) < 1e-6)
+    }
+}
