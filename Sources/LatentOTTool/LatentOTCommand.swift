@@ -6,6 +6,6 @@ struct LatentOTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latentot",
         abstract: "Generative models by semi-discrete optimal transport in an autoencoder's latent space.",
-        subcommands: [AutoencoderCommand.self]
+        subcommands: [ToyCommand.self, AutoencoderCommand.self]
     )
 }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Datasets
+import ImageFormats
+import Transport
+import LatentOT
+
+extension ToyDistribution: ExpressibleByArgument {}
+
+/// `latentot toy NAME`: the 2-D experiments (eight Gaussians, ...).
+struct ToyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "toy",
+        abstract: "Solve and sample a 2-D toy (eight-gaussians, twenty-five-gaussians, ring, two-moons, swiss-roll).",
+        discussion: "Writes DIR/report.json (modes captured, high-quality fraction, JSD, solver error and time) and DIR/samples.png.")
+
+    @Argument(help: "The toy: \(ToyDistribution.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var name: ToyDistribution
+
+    @OptionGroup var seedOption: SeedOption
+    @OptionGroup var samplerOptions: SamplerOptions
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(help: "Number of targets M (samples of the toy).")
+    var targetCount: Int = 1024
+
+    @Option(help: "Generated samples scored (2500 in the VEEGAN/PacGAN protocol).")
+    var sampleCount: Int = 2500
+
+    @Option(help: "Solver stop rule: maximum relative cell error on fresh points.")
+    var tolerance: Double = 0.25
+
+    @Option(help: "Solver time budget in seconds.")
+    var timeBudget: Double = 60
+
+    func validate() throws {
+        guard targetCount >= 2 && targetCount <= 1_000_000 else { throw ValidationError("--target-count must be in 2...1000000, got \(targetCount)") }
+        guard sampleCount >= 2 else { throw ValidationError("--sample-count must be ≥ 2, got \(sampleCount)") }
+        guard tolerance > 0 && tolerance.isFinite else { throw ValidationError("--tolerance must be > 0, got \(tolerance)") }
+        guard timeBudget > 0 && timeBudget.isFinite else { throw ValidationError("--time-budget must be > 0, got \(timeBudget)") }
+    }
+
+    func run() throws {
+        var experiment = ToyExperiment(distribution: name)
+        experiment.targetCount = targetCount
+        experiment.sampleCount = sampleCount
+        experiment.sampler = samplerOptions.choice
+        experiment.solver.tolerance = .maxRelativeError(tolerance)
+        experiment.solver.timeBudget = timeBudget
+        let store = try FolderStore(out, create: true)
+        let bar = ProgressReporter("solve \(name.rawValue)", total: experiment.solver.maxIterations, unit: "step")
+        let result = try experiment.run(seed: seedOption.seed) { progress in
+            let error = progress.latestEvaluation.map { String(format: "max rel. error %.3f", $0.maxRelativeError) } ?? ""
+            bar.update(progress.isFinal ? experiment.solver.maxIterations : progress.record.step, status: error)
+        }
+        try store.writeJSON(result.report, named: "report.json")
+        try store.write(PNG.encode(result.picture), named: "samples.png")
+        let r = result.report
+        if let captured = r.modesCaptured, let count = r.modeCount, let quality = r.highQualityFraction, let jsd = r.jensenShannon {
+            print(String(format: "%@ (%@): %d/%d modes, high quality %.1f %%, JSD %.4f, energy distance %.4f",
+                         r.toy, r.sampler, captured, count, 100 * quality, jsd, r.energyDistance))
+        } else {
+            print(String(format: "%@ (%@): energy distance %.4f", r.toy, r.sampler, r.energyDistance))
+        }
+        print(String(format: "solver: %@ after %d steps, %.2f s, max relative cell error %.3f",
+                     r.hasConverged ? "converged" : "stopped (\(r.stopReason))", r.iterations, r.solveSeconds, r.maxRelativeError))
+        print("wrote \(store.describe("report.json")) and \(store.describe("samples.png"))")
+    }
+}
