@@ -35,6 +35,19 @@ func rectangles(count: Int, side: Int = 28, seed: UInt64) -> Tensor {
         #expect(records.last!.trainLoss < records.first!.trainLoss)
     }
 
+    @Test func vaeLossDecreases() throws {
+        let model = try VariationalAutoencoder(architecture: .conv, imageShape: [1, 28, 28], latentDimension: 4, baseWidth: 4, seed: 1)
+        let train = rectangles(count: 256, seed: 1), test = rectangles(count: 64, seed: 2)
+        let trainer = AutoencoderTrainer(model: model, configuration: .init(epochs: 6, batchSize: 32, learningRate: 3e-3))
+        let initial = trainer.evaluate(test)
+        let final = try #require(trainer.fit(train: train, test: test).last)
+        #expect(final.testLoss! < 0.7 * initial.total, "VAE test loss \(initial.total) → \(final.testLoss!)")
+        #expect(final.testLoss! > final.testReconstructionLoss!) // the KL term is positive
+        var rng = SeededGenerator(seed: 4)
+        let samples = model.sample(count: 3, using: &rng)
+        #expect(samples.shape == [3, 1, 28, 28] && samples.isFinite)
+    }
+
     /// Runs `epochs` epochs, optionally stopping after `stopAfter` epochs and resuming from a
     /// JSON-encoded checkpoint in a freshly built model and trainer (as the tool does after a kill).
     func train(kind: ModelKind, epochs: Int, stopAfter: Int?, configuration: AutoencoderTrainer.Configuration) throws -> (TrainerState, [Float]) {
