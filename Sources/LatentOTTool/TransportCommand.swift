@@ -38,7 +38,7 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Time budget in seconds.")
     var timeBudget: Double = 300
 
-    @Option(help: "Adam learning rate, relative to the code scale.")
+    @Option(name: .customLong("ot-learning-rate"), help: "Adam learning rate of the OT solver, relative to the code scale.")
     var learningRate: Double?
 
     @Option(help: "Source points per step at the start (grows when progress stalls).")
@@ -57,7 +57,7 @@ struct SolverOptions: ParsableArguments {
         }
         guard timeBudget > 0 && timeBudget.isFinite else { throw ValidationError("--time-budget must be > 0 seconds, got \(timeBudget)") }
         if let maxIterations, maxIterations < 0 { throw ValidationError("--max-iterations must be ≥ 0, got \(maxIterations)") }
-        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be > 0, got \(learningRate)") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--ot-learning-rate must be > 0, got \(learningRate)") }
         if let pointsPerStep, !(1...(1 << 26)).contains(pointsPerStep) { throw ValidationError("--points-per-step must be in 1...2^26, got \(pointsPerStep)") }
         if let evaluationPoints, !(1...(1 << 26)).contains(evaluationPoints) { throw ValidationError("--evaluation-points must be in 1...2^26, got \(evaluationPoints)") }
     }

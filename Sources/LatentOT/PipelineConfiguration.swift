@@ -1,0 +1,45 @@
+import NeuralNet
+import Transport
+
+/// Everything a `latentot train` run was asked for (`model.json`): re-running with the same
+/// configuration resumes; a different one is refused rather than mixed into the same folder.
+public struct PipelineConfiguration: Codable, Equatable, Sendable {
+    public var version: Int = 1
+    public var dataset: String
+    public var autoencoder: AutoencoderConfiguration
+    public var training: AutoencoderTrainer.Configuration
+    public var solver: SemiDiscreteSolver
+    public var source: SourceDistribution
+    /// Baselines trained alongside: "vae" (the Gaussian baseline needs no training).
+    public var baselines: [String]
+    public var seed: UInt64
+
+    public init(dataset: String, autoencoder: AutoencoderConfiguration, training: AutoencoderTrainer.Configuration,
+                solver: SemiDiscreteSolver, source: SourceDistribution, baselines: [String], seed: UInt64) {
+        self.dataset = dataset
+        self.autoencoder = autoencoder
+        self.training = training
+        self.solver = solver
+        self.source = source
+        self.baselines = baselines
+        self.seed = seed
+    }
+
+    /// The VAE baseline's configuration: the same body and code dimension.
+    public var vaeConfiguration: AutoencoderConfiguration {
+        var configuration = autoencoder
+        configuration.kind = .vae
+        return configuration
+    }
+}
+
+/// Names of the files and folders of a model.
+public enum ModelFiles {
+    public static let configuration = "model.json"
+    public static let autoencoder = "autoencoder/"
+    public static let transport = "transport/"
+    public static let vae = "vae/"
+    public static let classifier = "classifier/"
+    public static let evaluation = "evaluation/"
+    public static let summary = "report.json"
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import TensorModule
+import NeuralNet
+import Transport
+import LatentOT
+
+/// `latentot train`: the whole generative model from images.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a generative model: autoencoder, codes, semi-discrete OT, baselines (resumable).",
+        discussion: "Re-running the same command after an interruption continues where it stopped.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var autoencoderOptions: AutoencoderOptions
+    @OptionGroup var solverOptions: SolverOptions
+    @OptionGroup var seedOption: SeedOption
+
+    @Option(help: "Baselines to train beside the model: vae, or none (the Gaussian baseline needs no training).")
+    var baselines: String = "vae"
+
+    @Option(help: "Model folder.")
+    var out: String
+
+    @Flag(help: "Skip the evaluation at the end.")
+    var noEvaluate = false
+
+    func validate() throws {
+        guard ["vae", "none"].contains(baselines) else { throw ValidationError("--baselines must be vae or none, got '\(baselines)'") }
+        guard autoencoderOptions.kind == .autoencoder else { throw ValidationError("train builds on a plain autoencoder: --kind must be autoencoder") }
+    }
+
+    func run() throws {
+        let (train, test) = try loadDataset(dataOptions, seed: seedOption.seed)
+        log("\(train.name): \(train.count) training and \(test.count) test images of shape \(train.imageShape)")
+        let configuration = PipelineConfiguration(
+            dataset: dataOptions.data, autoencoder: autoencoderOptions.modelConfiguration(imageShape: train.imageShape),
+            training: autoencoderOptions.trainerConfiguration(seed: seedOption.seed), solver: solverOptions.solver,
+            source: solverOptions.source.distribution, baselines: baselines == "none" ? [] : [baselines], seed: seedOption.seed)
+        let store = try FolderStore(out, create: true)
+        var bar: ProgressReporter? = nil
+        let result = try TrainingPipeline(configuration: configuration).run(train: train, test: test, store: store) { event in
+            switch event {
+            case .stageStarted(let stage): log("stage \(stage)")
+            case .stageSkipped(let stage): log("stage \(stage): already done, skipped")
+            case .note(let text): log(text)
+            case .autoencoder(let label, let inner):
+                switch inner {
+                case .resumed(let epoch): log("\(label): resuming after epoch \(epoch)")
+                case .batch(let epoch, let batch, let batches, let loss, _):
+                    if batch == 1 { bar = ProgressReporter("\(label) epoch \(epoch + 1)/\(configuration.training.epochs)", total: batches, unit: "batch") }
+                    bar?.update(batch, status: String(format: "loss %.2f", loss))
+                case .epochFinished(let record):
+                    log(String(format: "%@: epoch %d train %.2f test %.2f (%.1f s)", label, record.epoch, record.trainLoss,
+                               record.testLoss ?? .nan, record.seconds))
+                }
+            case .transport(let progress):
+                if progress.record.step == 1 { bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step") }
+                let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
+                bar?.update(progress.isFinal ? configuration.solver.maxIterations : progress.record.step, status: error)
+            }
+        }
+        let t = result.transportReport
+        print(String(format: "autoencoder: test loss %.2f; transport: %@ after %d steps (%.1f s), rms relative cell error %.3f",
+                     result.autoencoderReport.finalTestLoss ?? .nan, t.hasConverged ? "converged" : "stopped (\(t.stopReason))",
+                     t.iterations, t.solveSeconds, t.rmsRelativeError))
+        print("model written to \(store.location)")
+    }
+}
+
+/// `latentot sample`: images from a trained model.
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Generate images from a trained model (the OT map, or a baseline).")
+
+    @Option(help: "Model folder written by `latentot train`.")
+    var model: String
+
+    @Option(help: "Number of images.")
+    var count: Int = 64
+
+    @Option(help: "Generator: ot (the method), gaussian (baseline on the same codes) or vae (baseline).")
+    var generator: GeneratorChoice = .ot
+
+    @OptionGroup var samplerOptions: SamplerOptions
+    @OptionGroup var seedOption: SeedOption
+
+    @Option(help: "Output: .png (grid), .idx / .idx3-ubyte (uint8 n×h×w, 0 = background), .npy (float32 n×c×h×w).")
+    var out: String
+
+    func validate() throws {
+        guard count >= 1 && count <= 10_000_000 else { throw ValidationError("--count must be in 1...10000000, got \(count)") }
+        try ImageOutput.validate(out)
+        if generator != .ot && samplerOptions.sampler != "pure" { throw ValidationError("--sampler applies to --generator ot only") }
+    }
+
+    func run() throws {
+        let loaded = try GenerativeModel(store: FolderStore(model, create: false))
+        let (images, codes) = try loaded.images(count: count, generator: generator, sampler: samplerOptions.choice, seed: seedOption.seed)
+        try ImageOutput.write(images, to: out)
+        let acceptance = codes.map { String(format: " (acceptance %.2f)", $0.acceptanceRate) } ?? ""
+        print("wrote \(images.shape[0]) images of shape \(loaded.imageShape) to \(out)\(acceptance)")
+    }
+}
+
+extension GeneratorChoice: ExpressibleByArgument {}
