@@ -76,18 +76,23 @@ extension SemiDiscreteSolver {
                     stalls = 0; best = error
                 }
             }
-            var trial = min(ceiling, alpha * 2)
-            let direction = newtonDirection(session: session, cells: cells, sample: sample, weights: weights,
-                                            heights: heights, alpha: trial)
+            var trial = ProcessInfo.processInfo.environment["ALPHA2"] != nil ? min(ceiling, alpha * 2) : ceiling
+            let (direction, raise) = newtonDirection(session: session, cells: cells, sample: sample,
+                                                     weights: weights, heights: heights, alpha: trial)
             let margin = 3 * (2 / Double(count)).squareRoot() * estimate.noiseFloor * estimate.noiseFloor
             while true {
                 var candidate = heights
-                for i in 0..<count { candidate[i] += trial * direction[i] }
+                for i in 0..<count { candidate[i] += trial * direction[i] + raise[i] }
                 candidate = SemiDiscreteSolver.centred(candidate)
                 let (trialSample, trialEstimate, trialRecord) = measure(candidate, trial)
-                let trialError = SemiDiscreteSolver.squaredError(trialEstimate)
-                let accepted = trialError <= (1 - trial / 2) * (1 - trial / 2) * error + margin
-                if accepted || trial <= ceiling / 64 || steps >= maxIterations || session.isOverTime {
+                let accepted: Bool
+                if ProcessInfo.processInfo.environment["CORRECTED"] != nil {
+                    let trialError = SemiDiscreteSolver.squaredError(trialEstimate)
+                    accepted = trialError <= (1 - trial / 2) * (1 - trial / 2) * error + margin
+                } else {
+                    accepted = trialEstimate.rawRmsRelativeError <= (1 - trial / 2) * estimate.rawRmsRelativeError
+                }
+                if accepted || trial <= ceiling / 128 || steps >= maxIterations || session.isOverTime {
                     heights = candidate; sample = trialSample; estimate = trialEstimate; record = trialRecord
                     alpha = trial
                     break
@@ -130,11 +135,11 @@ extension SemiDiscreteSolver {
 
     /// The Newton direction `Δ` at `heights` from a sample with kept assignments (see `runNewton`).
     func newtonDirection(session: SolveSession, cells: PowerCells, sample: CellCounts, weights: [Double],
-                         heights: [Double], alpha: Double) -> [Double] {
+                         heights: [Double], alpha: Double) -> (direction: [Double], raise: [Double]) {
         let targetCount = weights.count
         let hessian = FacetHessian(best: sample.best, second: sample.second, gap: sample.gap,
                                    pointCount: sample.pointCount, targetCount: targetCount,
-                                   dimension: cells.dimension)
+                                   dimension: cells.dimension, excluded: sample.counts.map { $0 == 0 })
         let n = Double(sample.pointCount)
         var rightSide = [Double](repeating: 0, count: targetCount)
         for i in 0..<targetCount { rightSide[i] = weights[i] - Double(sample.counts[i]) / n }
@@ -157,24 +162,40 @@ extension SemiDiscreteSolver {
         }
         let solution = hessian.solve(rightSide, shift: shift, tolerance: 1e-3, maxIterations: 1000)
         var direction = solution.x
+        // Trust region: a cell's height moves at most 2·max(1, |r_i|) times the mean gap of its
+        // points (the score change that sweeps its facets across the cell); a noisy Hessian row
+        // from a cell with a handful of points cannot throw it across the diagram.
+        if trustRegion {
+            var gapSum = [Double](repeating: 0, count: targetCount)
+            for p in 0..<sample.best.count where sample.gap[p].isFinite { gapSum[Int(sample.best[p])] += Double(sample.gap[p]) }
+            for i in 0..<targetCount where sample.counts[i] > 0 {
+                let meanGap = gapSum[i] / Double(sample.counts[i])
+                let relative = abs(Double(sample.counts[i]) / (n * weights[i]) - 1)
+                let limit = 2 * meanGap * max(1, relative)
+                direction[i] = min(max(direction[i], -limit), limit)
+            }
+        }
         // Cells that no point saw as best or second: raise each just past its nearest win on a
         // subsample, so the next step sees them.
-        if !isolated.isEmpty {
+        var raise = [Double](repeating: 0, count: targetCount)
+        let empty = isolated.filter { sample.counts[$0] == 0 }
+        if !empty.isEmpty && raiseEmptyCells {
             var trial = heights
             for i in 0..<targetCount { trial[i] += alpha * direction[i] }
             let deficits = session.deficits(heights: trial, pointCount: min(sample.pointCount, 1 << 16), cells: cells)
             let medianGap = SemiDiscreteSolver.median(of: sample.gap)
-            for i in isolated {
-                let deficit = -Double(deficits[i])
-                direction[i] = (deficit * 1.01 + 1e-3 * medianGap) / max(alpha, 1e-12)
-            }
+            for i in empty { raise[i] = -Double(deficits[i]) * 1.01 + 1e-3 * medianGap }
         }
         if debugNewton {
             let maxStep = direction.map { abs($0) }.max() ?? 0
             print("  newton M=\(targetCount): isolated \(isolated.count) nnz \(hessian.nonzeroCount) cg \(solution.iterations) res \(solution.residual) max|Δ| \(maxStep) comps \(Set(component).count)")
         }
-        return SemiDiscreteSolver.centred(direction)
+        return (SemiDiscreteSolver.centred(direction), raise)
     }
+
+    var raiseEmptyCells: Bool { ProcessInfo.processInfo.environment["RAISE"] != nil }
+    var minimumLevelPoints: Int { Int(ProcessInfo.processInfo.environment["MINPTS"] ?? "4096")! }
+    var trustRegion: Bool { ProcessInfo.processInfo.environment["TRUST"] != nil }
 
     /// The median of the finite values (0 if none).
     static func median(of values: [Float]) -> Double {
@@ -210,14 +231,15 @@ extension SemiDiscreteSolver {
             let cells = PowerCells(targets: level.sites, dimension: d)
             let count = level.count
             let cap = SemiDiscreteSolver.powerOfTwo(atMost: maximumPointsPerStep)
-            let points = min(cap, SemiDiscreteSolver.powerOfTwo(atLeast: max(1 << 12, multiscalePointsPerCell * count)))
-            var levelSteps = 0
+            let points = min(cap, SemiDiscreteSolver.powerOfTwo(atLeast: max(minimumLevelPoints, multiscalePointsPerCell * count)))
+            var levelSteps = 0, best = Double.infinity, stalls = 0
             let outcome = newtonIterations(session: session, cells: cells, weights: level.weights, start: heights,
                                            points: points, maximumPoints: min(cap, 4 * points),
                                            steps: &steps) { estimate, _, _ in
                 levelSteps += 1
                 let rms = estimate.rawRmsRelativeError
-                if count == 1 || rms <= max(multiscaleTolerance, 2 * estimate.noiseFloor)
+                if rms < 0.9 * best { best = rms; stalls = 0 } else { stalls += 1 }
+                if count == 1 || rms <= multiscaleTolerance || stalls >= 2
                     || levelSteps > multiscaleMaxSteps { return .toleranceReached }
                 return nil
             }
@@ -230,52 +252,122 @@ extension SemiDiscreteSolver {
         return heights
     }
 
-    /// Children's heights from their parents' (see `multiscaleStart`).
+    /// Children's heights from their parents' (see `multiscaleStart`), on the parent level's sample.
+    ///
+    /// Rounds of: each point goes to the family (the children of one parent) whose upper envelope
+    /// is higher among the families of its best and second-best parents; each family's split
+    /// `t_P` is set to the quantile of its points' projections `π = <x, y_a - y_b>` that gives child
+    /// `a` the fraction `w_a`; then each family's common shift `s_P` moves by `Δ` solving
+    /// `L Δ = ν - m` (`m` the families' point shares, `L` the parent level's `FacetHessian`: a
+    /// family's envelope moves its outer facets as its parent's plane would). The shifts undo the
+    /// envelopes' bulge above the parent planes, which otherwise hands mass from one family to the
+    /// next. Children heights: `h_a = h_P + s_P - w_b t_P`, `h_b = h_P + s_P + w_a t_P`.
     static func expand(heights: [Double], level: TargetHierarchy.Level, children: TargetHierarchy.Level,
-                       sample: CellCounts, source: SourceDistribution, dimension d: Int) -> [Double] {
-        // Each parent's children (one or two).
-        var first = [Int](repeating: -1, count: level.count), second = [Int](repeating: -1, count: level.count)
+                       sample: CellCounts, source: SourceDistribution, dimension d: Int, rounds: Int = 3) -> [Double] {
+        let parents = level.count, count = sample.pointCount
+        var first = [Int](repeating: -1, count: parents), second = [Int](repeating: -1, count: parents)
         for c in 0..<children.count {
             let p = Int(children.parent[c])
             if first[p] < 0 { first[p] = c } else { second[p] = c }
         }
-        // Projections π(x) = <x, y_a - y_b> of the points in each split parent's cell.
-        var projections = [[Float]](repeating: [], count: level.count)
+        var points = [Float](repeating: 0, count: count * d)
         sample.forEachPoint(source: source, dimension: d) { index, x in
-            let p = Int(sample.best[index])
-            let a = first[p], b = second[p]
-            if b < 0 { return }
-            var value: Float = 0
-            for j in 0..<d { value += x[j] * (children.sites[a * d + j] - children.sites[b * d + j]) }
-            projections[p].append(value)
+            for j in 0..<d { points[index * d + j] = x[j] }
         }
+        let hessian = FacetHessian(best: sample.best, second: sample.second, gap: sample.gap, pointCount: count,
+                                   targetCount: parents, dimension: d, excluded: sample.counts.map { $0 == 0 })
+        var split = [Double](repeating: 0, count: parents)
+        var familyShift = [Double](repeating: 0, count: parents)
         var result = [Double](repeating: 0, count: children.count)
-        for p in 0..<level.count {
-            let a = first[p], b = second[p]
-            if a < 0 { continue }
-            if b < 0 { result[a] = heights[p]; continue }
-            let total = children.weights[a] + children.weights[b]
-            let wa = children.weights[a] / total, wb = children.weights[b] / total
-            var values = projections[p]
-            var t = 0.0, beta = 0.0
-            if !values.isEmpty {
-                values.sort()
-                // A fraction wa of the points has π > t.
-                let index = min(values.count - 1, max(0, Int((1 - wa) * Double(values.count))))
-                t = index == 0 ? Double(values[0]) - 1e-6 : (Double(values[index - 1]) + Double(values[index])) / 2
-                for v in values {
-                    let pi = Double(v)
-                    beta += pi > t ? wb * (pi - t) : wa * (t - pi)
-                }
-                beta /= Double(values.count)
-            } else {
-                // No point saw the parent: split at the projection of its site.
+        func childHeights() {
+            for p in 0..<parents {
+                let a = first[p], b = second[p]
+                if a < 0 { continue }
+                if b < 0 { result[a] = heights[p] + familyShift[p]; continue }
+                let total = children.weights[a] + children.weights[b]
+                result[a] = heights[p] + familyShift[p] - children.weights[b] / total * split[p]
+                result[b] = heights[p] + familyShift[p] + children.weights[a] / total * split[p]
+            }
+        }
+        func score(_ c: Int, _ p: Int) -> Double {
+            var value = result[c]
+            for j in 0..<d { value += Double(points[p * d + j]) * Double(children.sites[c * d + j]) }
+            return value
+        }
+        func envelope(_ family: Int, _ p: Int) -> Double {
+            let b = second[family]
+            return b < 0 ? score(first[family], p) : max(score(first[family], p), score(b, p))
+        }
+        func family(of p: Int) -> Int {
+            let f1 = Int(sample.best[p]), f2 = Int(sample.second[p])
+            return f2 >= 0 && envelope(f2, p) > envelope(f1, p) ? f2 : f1
+        }
+        var owner = sample.best.map { Int($0) }
+        for round in 0..<max(1, rounds) {
+            // Splits at the quantiles of each family's points.
+            var projections = [[Double]](repeating: [], count: parents)
+            for p in 0..<count {
+                let f = owner[p], a = first[f], b = second[f]
+                if a < 0 || b < 0 { continue }
+                var value = 0.0
                 for j in 0..<d {
-                    t += Double(level.sites[p * d + j]) * Double(children.sites[a * d + j] - children.sites[b * d + j])
+                    value += Double(points[p * d + j]) * (Double(children.sites[a * d + j]) - Double(children.sites[b * d + j]))
+                }
+                projections[f].append(value)
+            }
+            for f in 0..<parents where second[f] >= 0 {
+                var values = projections[f]
+                let a = first[f], b = second[f]
+                if values.isEmpty {
+                    if round == 0 {
+                        // No point saw the parent: split at the projection of its site.
+                        var t = 0.0
+                        for j in 0..<d {
+                            t += Double(level.sites[f * d + j]) * (Double(children.sites[a * d + j]) - Double(children.sites[b * d + j]))
+                        }
+                        split[f] = t
+                    }
+                    continue
+                }
+                values.sort()
+                let wa = children.weights[a] / (children.weights[a] + children.weights[b])
+                let index = min(values.count - 1, max(0, Int((1 - wa) * Double(values.count))))
+                split[f] = index == 0 ? values[0] - 1e-9 : (values[index - 1] + values[index]) / 2
+            }
+            childHeights()
+            // Family shifts from the families' shares of the points, with a backtracking line
+            // search on those same points (the Hessian of a sparsely sampled level is noisy).
+            func familyError() -> (Double, [Double]) {
+                var mass = [Double](repeating: 0, count: parents)
+                for p in 0..<count { owner[p] = family(of: p); mass[owner[p]] += 1 }
+                var error = 0.0
+                for f in 0..<parents { let r = mass[f] / (Double(count) * level.weights[f]) - 1; error += r * r }
+                return (error, mass)
+            }
+            let (error, mass) = familyError()
+            var rightSide = [Double](repeating: 0, count: parents), shift = [Double](repeating: 0, count: parents)
+            var total = 0.0, included = 0
+            for f in 0..<parents where hessian.diagonal[f] > 0 {
+                rightSide[f] = level.weights[f] - mass[f] / Double(count); total += rightSide[f]; included += 1
+            }
+            if included == 0 { break }
+            for f in 0..<parents {
+                if hessian.diagonal[f] > 0 {
+                    rightSide[f] -= total / Double(included); shift[f] = 1e-6 * hessian.diagonal[f]
+                } else {
+                    rightSide[f] = 0; shift[f] = 1
                 }
             }
-            result[a] = heights[p] - beta - wb * t
-            result[b] = heights[p] - beta + wa * t
+            let solution = hessian.solve(rightSide, shift: shift, tolerance: 1e-3, maxIterations: 1000)
+            var step = 1.0
+            let saved = familyShift
+            while step >= 1.0 / 16 {
+                for f in 0..<parents { familyShift[f] = saved[f] + step * solution.x[f] }
+                childHeights()
+                if familyError().0 < error { break }
+                step /= 2
+            }
+            if step < 1.0 / 16 { familyShift = saved; childHeights(); _ = familyError(); break }
         }
         return SemiDiscreteSolver.centred(result)
     }

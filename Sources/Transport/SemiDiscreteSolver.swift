@@ -167,6 +167,10 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         switch method {
         case .newton: return runNewton(session, start: heights, stepsSoFar: steps)
         case .adam: return runAdam(session, start: heights, stepsSoFar: steps)
+        case .hierarchicalAdam:
+            let hierarchy = TargetHierarchy(targets: problem.targets, weights: problem.targetWeights,
+                                            dimension: problem.dimension)
+            return runHierarchicalAdam(session, start: heights, stepsSoFar: steps, hierarchy: hierarchy)
         }
     }
 

@@ -1,8 +1,9 @@
 /// A binary coarse-to-fine hierarchy of the targets for the multiscale solver (after Mérigot 2011).
 ///
-/// Built top-down: every group of two or more targets is split in two along the axis of its
-/// 2-means centres, at the weighted median of the projections (so the halves have nearly equal
-/// weight and the tree has depth about `log2 M`). Level `ℓ` holds the groups at depth `ℓ`, plus the
+/// Built top-down: every group of two or more targets is split in two by 2-means (4 Lloyd
+/// iterations from two far-apart seeds), which follows the gaps between clusters; a lopsided split
+/// (a side with under a tenth of the group) is replaced by the weighted-median split along the same
+/// axis, which keeps the depth near `log2 M`. Level `ℓ` holds the groups at depth `ℓ`, plus the
 /// single targets that became leaves higher up (carried down unchanged); the last level is the
 /// problem's own targets, in their order. A group's site is the weighted mean of its targets and its
 /// weight their sum, so every level is a valid semi-discrete problem.
@@ -107,7 +108,9 @@ struct TargetHierarchy {
             first = sumA.map { $0 / massA }
             second = sumB.map { $0 / massB }
         }
-        // Median split along the axis between the centres (ties by index keep it deterministic).
+        // The 2-means partition (it follows the gaps between clusters, so no group straddles two
+        // clusters); if it is lopsided (a side under a tenth of the group) the median split along
+        // the same axis instead, which keeps the depth near log2 M. Ties by index: deterministic.
         var axis = (0..<d).map { first[$0] - second[$0] }
         if axis.allSatisfy({ $0 == 0 }) { axis[0] = 1 }
         var keyed = range.map { k -> (Double, Int) in
@@ -117,14 +120,20 @@ struct TargetHierarchy {
             return (p, a)
         }
         keyed.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-        var total = 0.0
-        for (_, a) in keyed { total += weights[a] }
-        var running = 0.0, cut = 1
-        for (index, (_, a)) in keyed.enumerated() {
-            running += weights[a]
-            if running >= total / 2 { cut = index + 1; break }
+        var cut = keyed.filter { distanceSquared($0.1, first) <= distanceSquared($0.1, second) }.count
+        if cut * 10 < keyed.count || (keyed.count - cut) * 10 < keyed.count {
+            var total = 0.0
+            for (_, a) in keyed { total += weights[a] }
+            var running = 0.0
+            cut = 1
+            for (index, (_, a)) in keyed.enumerated() {
+                running += weights[a]
+                if running >= total / 2 { cut = index + 1; break }
+            }
         }
         cut = min(max(cut, 1), keyed.count - 1)
+        // The first `cut` in projection order are the 2-means side of `first` when the partition is
+        // linear (two centres: it is, the bisector is a hyperplane normal to the axis).
         for (offset, (_, a)) in keyed.enumerated() { order[range.lowerBound + offset] = a }
         return range.lowerBound + cut
     }
