@@ -10,6 +10,9 @@ struct CellCounts: Sendable {
     var best: [Int32] = []
     var second: [Int32] = []
     var gap: [Float] = []
+    /// Where the points came from: `points.sequence` indices `start..<start + pointCount`.
+    var sequence: SobolSequence? = nil
+    var start = 0
     /// Per cell (when asked for, with Sobol points): `Σ x` over its points (row-major `M × d`) and `Σ |x|²`.
     var firstMoments: [Double] = []
     var secondMoments: [Double] = []
@@ -19,6 +22,22 @@ struct CellCounts: Sendable {
     enum Points {
         case sequence(SobolSequence)
         case random(seed: UInt64)
+    }
+
+    /// Calls `body(index, point)` for the sample's points in order (regenerated from the sequence),
+    /// serially, block by block.
+    func forEachPoint(source: SourceDistribution, dimension: Int, _ body: (Int, UnsafePointer<Float>) -> Void) {
+        guard let sequence else { preconditionFailure("CellCounts.forEachPoint: the sample has no sequence") }
+        let blockSize = 256
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: blockSize * dimension)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < pointCount {
+            let n = min(blockSize, pointCount - offset)
+            source.fill(points: buffer, start: start + offset, count: n, dimension: dimension, sequence: sequence)
+            for p in 0..<n { body(offset + p, buffer + p * dimension) }
+            offset += n
+        }
     }
 
     /// Counts the cells of `count` source points on all cores. Deterministic: counts are integers
@@ -80,6 +99,7 @@ struct CellCounts: Sendable {
         var potentialSum = 0.0
         for s in blockSums { potentialSum += s }
         var result = CellCounts(counts: counts, potentialSum: potentialSum, pointCount: count)
+        if case .sequence(let sequence) = points { result.sequence = sequence; result.start = start }
         if keepMoments, case .sequence(let sequence) = points, let keptBest {
             // Serial, in point order, so the sums do not depend on the number of cores.
             var first = [Double](repeating: 0, count: targetCount * dimension)

@@ -99,6 +99,16 @@ public struct SemiDiscreteProblem: Sendable {
         self.targetSpread = spread > 0 ? spread : 1
     }
 
+    /// A problem from data the solver built itself (a coarse level of the multiscale solver): no checks.
+    init(trustedTargets targets: [Float], dimension: Int, weights: [Double], source: SourceDistribution,
+         targetSpread: Double) {
+        self.targets = targets
+        self.dimension = dimension
+        self.targetWeights = weights
+        self.source = source
+        self.targetSpread = targetSpread
+    }
+
     /// Row `i` of the targets.
     public func target(_ index: Int) -> ArraySlice<Float> {
         targets[(index * dimension)..<((index + 1) * dimension)]

@@ -2,7 +2,7 @@ import TensorModule
 
 extension SemiDiscreteSolver {
     /// Adam on the relative gradient `r_i = w_i/ν_i - 1` with the stall rule (see the type's notes).
-    func runAdam(_ session: SolveSession, start: [Double]) -> SemiDiscreteSolution {
+    func runAdam(_ session: SolveSession, start: [Double], stepsSoFar: Int) -> SemiDiscreteSolution {
         let problem = session.problem
         let targetCount = problem.targetCount, weights = problem.targetWeights
         let heightScale = SemiDiscreteSolver.heightScale(of: problem)
@@ -17,7 +17,7 @@ extension SemiDiscreteSolver {
         var windowSquares = 0.0, windowSteps = 0
         var pooledCounts = [Int](repeating: 0, count: targetCount), pooledPoints = 0
         var bestWindow = Double.infinity
-        var step = 0
+        var step = stepsSoFar
         var gradient = [Double](repeating: 0, count: targetCount)
 
         while step < maxIterations {

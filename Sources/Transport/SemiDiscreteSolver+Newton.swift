@@ -1,154 +1,374 @@
+import Foundation
 import TensorModule
 
-import Foundation
 let debugNewton = ProcessInfo.processInfo.environment["DEBUG_NEWTON"] != nil
+
 extension SemiDiscreteSolver {
-    /// Damped stochastic Newton.
+    /// How a run of Newton iterations ended.
+    struct NewtonOutcome {
+        var heights: [Double]
+        var sample: CellCounts
+        var stopReason: StopReason?
+        var points: Int
+        var alpha: Double
+    }
+
+    /// Damped stochastic Newton iterations on one level (the final problem or a coarse level).
     ///
-    /// Each step counts the cells of fresh points at `h`, keeping each point's best and second
-    /// target and gap; builds `FacetHessian` `L` from them; solves `(L + λD) Δ = ν - w` by
-    /// preconditioned conjugate gradients (`λ = 1e-6` keeps it definite; a cell that no point saw
-    /// gets the median diagonal, so an empty cell is raised by about one typical step); and moves
-    /// `h ← h + α Δ`, centred.
+    /// Each state `h` comes with a sample of fresh points (cell counts, each point's best and
+    /// second target and gap). The direction solves `(L + λD) Δ = ν - w` with `L` the
+    /// `FacetHessian` of that sample, by preconditioned conjugate gradients; the right side is made
+    /// to sum to zero on each connected component of the facet graph (`λ = 1e-6` keeps it
+    /// definite); cells that no point saw as best or second are raised just past their nearest win
+    /// (`PowerCells.deficits`).
     ///
-    /// Damping (the stochastic version of Kitagawa–Mérigot–Thibert's rule): when the next step's
-    /// fresh points show a clearly larger error than before the last move (noise-corrected RMS²
-    /// worse by half, beyond three standard deviations of its estimate), that move is halved
-    /// (`α ← α/2`, from the same start) before a new direction is taken; `α` doubles back towards
-    /// `newtonStep` after each accepted step.
+    /// Damping (Kitagawa, Mérigot & Thibert 2019, with sampled masses): the trial `h + αΔ` (first
+    /// `α` = twice the last accepted step, at most the ceiling `newtonStep`) is counted on fresh
+    /// points and accepted when its noise-corrected RMS² error is at most `(1 - α/2)²` times the
+    /// current one, plus three standard deviations of the counting noise; otherwise `α` halves. At
+    /// `α = ceiling/64` the trial is accepted anyway (the error is then at the noise level).
     ///
     /// Growth: a full Newton step leaves an error of about the counting noise of its points,
     /// `sqrt(M/N)`; when the error has not improved by `stallImprovement` for `newtonPatience`
-    /// steps, the points per step grow by `growthFactor` (up to `maximumPointsPerStep`), and at the
-    /// maximum the step `α` shrinks by `learningRateDecay`, which averages successive estimates.
+    /// accepted steps, the points per step grow by `growthFactor` (up to `maximumPointsPerStep`),
+    /// and at the maximum the ceiling shrinks by `learningRateDecay`, which averages successive
+    /// estimates.
+    ///
+    /// `finished(estimate, heights, record)` is asked at every accepted state before a direction is
+    /// computed; a non-nil reason ends the run there (it may attach an evaluation to the record).
+    func newtonIterations(session: SolveSession, cells: PowerCells, weights: [Double], start: [Double],
+                          points initialPoints: Int, maximumPoints: Int, steps: inout Int,
+                          finished: (CellErrorEstimate, [Double], inout SolverRecord) -> StopReason?) -> NewtonOutcome {
+        let count = weights.count
+        var points = initialPoints
+        var heights = start
+        var ceiling = newtonStep
+        var alpha = newtonStep / 2
+        func measure(_ h: [Double], _ rate: Double) -> (CellCounts, CellErrorEstimate, SolverRecord) {
+            steps += 1
+            let sample = session.trainingSample(count: points, heights: h, keepAssignments: true, cells: cells)
+            let estimate = CellErrorEstimate(counts: sample.counts, sampleCount: points, weights: weights)
+            let record = session.record(step: steps, sample: sample, estimate: estimate, heights: h,
+                                        learningRate: rate, weights: weights)
+            return (sample, estimate, record)
+        }
+        var (sample, estimate, record) = measure(heights, 0)
+        var best = Double.infinity, stalls = 0
+        while true {
+            if let reason = finished(estimate, heights, &record) {
+                session.append(record, isFinal: true)
+                return NewtonOutcome(heights: heights, sample: sample, stopReason: reason, points: points, alpha: alpha)
+            }
+            var limit: StopReason? = nil
+            if steps >= maxIterations { limit = .iterationLimit } else if session.isOverTime { limit = .timeBudget }
+            session.append(record, isFinal: limit != nil)
+            if let limit {
+                return NewtonOutcome(heights: heights, sample: sample, stopReason: limit, points: points, alpha: alpha)
+            }
+            let error = SemiDiscreteSolver.squaredError(estimate)
+            if error < best * (1 - stallImprovement) * (1 - stallImprovement) {
+                best = error; stalls = 0
+            } else {
+                stalls += 1
+                if stalls >= newtonPatience {
+                    if points < maximumPoints { points = min(maximumPoints, points * growthFactor) }
+                    else { ceiling = max(ceiling * learningRateDecay, newtonStep / 64) }
+                    stalls = 0; best = error
+                }
+            }
+            var trial = ProcessInfo.processInfo.environment["ALPHA2"] != nil ? min(ceiling, alpha * 2) : ceiling
+            let (direction, raise) = newtonDirection(session: session, cells: cells, sample: sample,
+                                                     weights: weights, heights: heights, alpha: trial)
+            let margin = 3 * (2 / Double(count)).squareRoot() * estimate.noiseFloor * estimate.noiseFloor
+            while true {
+                var candidate = heights
+                for i in 0..<count { candidate[i] += trial * direction[i] + raise[i] }
+                candidate = SemiDiscreteSolver.centred(candidate)
+                let (trialSample, trialEstimate, trialRecord) = measure(candidate, trial)
+                let accepted: Bool
+                if ProcessInfo.processInfo.environment["CORRECTED"] != nil {
+                    let trialError = SemiDiscreteSolver.squaredError(trialEstimate)
+                    accepted = trialError <= (1 - trial / 2) * (1 - trial / 2) * error + margin
+                } else {
+                    accepted = trialEstimate.rawRmsRelativeError <= (1 - trial / 2) * estimate.rawRmsRelativeError
+                }
+                if accepted || trial <= ceiling / 128 || steps >= maxIterations || session.isOverTime {
+                    heights = candidate; sample = trialSample; estimate = trialEstimate; record = trialRecord
+                    alpha = trial
+                    break
+                }
+                session.append(trialRecord, isFinal: false)
+                trial /= 2
+            }
+        }
+    }
+
+    /// The noise-corrected mean squared relative error of an estimate.
+    static func squaredError(_ estimate: CellErrorEstimate) -> Double {
+        estimate.rmsRelativeError * estimate.rmsRelativeError
+    }
+
+    /// Newton on the final level, from `start` (see `newtonIterations`).
+    func runNewton(_ session: SolveSession, start: [Double], stepsSoFar: Int) -> SemiDiscreteSolution {
+        let problem = session.problem
+        let targetCount = problem.targetCount
+        let maximumPoints = max(SemiDiscreteSolver.powerOfTwo(atLeast: min(pointsPerStep, 1 << 30)),
+                                SemiDiscreteSolver.powerOfTwo(atMost: maximumPointsPerStep))
+        let points = min(maximumPoints, SemiDiscreteSolver.powerOfTwo(
+            atLeast: min(1 << 30, max(pointsPerStep, newtonPointsPerCell * targetCount))))
+        var steps = stepsSoFar
+        var converged = false
+        let outcome = newtonIterations(session: session, cells: session.cells, weights: problem.targetWeights,
+                                       start: start, points: points, maximumPoints: maximumPoints,
+                                       steps: &steps) { estimate, heights, record in
+            let due = evaluationInterval > 0 && record.step % evaluationInterval == 0
+            guard tolerance.isSatisfied(by: estimate) || due else { return nil }
+            let evaluation = session.evaluate(heights, step: record.step)
+            record.evaluation = evaluation
+            if tolerance.isSatisfied(by: evaluation) { converged = true; return .toleranceReached }
+            return nil
+        }
+        return session.finish(heights: outcome.heights, converged: converged,
+                              stopReason: outcome.stopReason ?? .iterationLimit, steps: steps,
+                              pointsPerStep: outcome.points, learningRate: outcome.alpha)
+    }
+
+    /// The Newton direction `Δ` at `heights` from a sample with kept assignments (see `runNewton`).
+    func newtonDirection(session: SolveSession, cells: PowerCells, sample: CellCounts, weights: [Double],
+                         heights: [Double], alpha: Double) -> (direction: [Double], raise: [Double]) {
+        let targetCount = weights.count
+        let hessian = FacetHessian(best: sample.best, second: sample.second, gap: sample.gap,
+                                   pointCount: sample.pointCount, targetCount: targetCount,
+                                   dimension: cells.dimension, excluded: sample.counts.map { $0 == 0 })
+        let n = Double(sample.pointCount)
+        var rightSide = [Double](repeating: 0, count: targetCount)
+        for i in 0..<targetCount { rightSide[i] = weights[i] - Double(sample.counts[i]) / n }
+        let component = hessian.components()
+        var componentSum = [Double](repeating: 0, count: targetCount)
+        var componentSize = [Int](repeating: 0, count: targetCount)
+        for i in 0..<targetCount where hessian.diagonal[i] > 0 {
+            componentSum[component[i]] += rightSide[i]; componentSize[component[i]] += 1
+        }
+        var shift = [Double](repeating: 0, count: targetCount)
+        var isolated: [Int] = []
+        for i in 0..<targetCount {
+            if hessian.diagonal[i] > 0 {
+                rightSide[i] -= componentSum[component[i]] / Double(componentSize[component[i]])
+                shift[i] = 1e-6 * hessian.diagonal[i]
+            } else {
+                rightSide[i] = 0; shift[i] = 1
+                isolated.append(i)
+            }
+        }
+        let solution = hessian.solve(rightSide, shift: shift, tolerance: 1e-3, maxIterations: 1000)
+        var direction = solution.x
+        // Trust region: a cell's height moves at most 2·max(1, |r_i|) times the mean gap of its
+        // points (the score change that sweeps its facets across the cell); a noisy Hessian row
+        // from a cell with a handful of points cannot throw it across the diagram.
+        if trustRegion {
+            var gapSum = [Double](repeating: 0, count: targetCount)
+            for p in 0..<sample.best.count where sample.gap[p].isFinite { gapSum[Int(sample.best[p])] += Double(sample.gap[p]) }
+            for i in 0..<targetCount where sample.counts[i] > 0 {
+                let meanGap = gapSum[i] / Double(sample.counts[i])
+                let relative = abs(Double(sample.counts[i]) / (n * weights[i]) - 1)
+                let limit = 2 * meanGap * max(1, relative)
+                direction[i] = min(max(direction[i], -limit), limit)
+            }
+        }
+        // Cells that no point saw as best or second: raise each just past its nearest win on a
+        // subsample, so the next step sees them.
+        var raise = [Double](repeating: 0, count: targetCount)
+        let empty = isolated.filter { sample.counts[$0] == 0 }
+        if !empty.isEmpty && raiseEmptyCells {
+            var trial = heights
+            for i in 0..<targetCount { trial[i] += alpha * direction[i] }
+            let deficits = session.deficits(heights: trial, pointCount: min(sample.pointCount, 1 << 16), cells: cells)
+            let medianGap = SemiDiscreteSolver.median(of: sample.gap)
+            for i in empty { raise[i] = -Double(deficits[i]) * 1.01 + 1e-3 * medianGap }
+        }
+        if debugNewton {
+            let maxStep = direction.map { abs($0) }.max() ?? 0
+            print("  newton M=\(targetCount): isolated \(isolated.count) nnz \(hessian.nonzeroCount) cg \(solution.iterations) res \(solution.residual) max|Δ| \(maxStep) comps \(Set(component).count)")
+        }
+        return (SemiDiscreteSolver.centred(direction), raise)
+    }
+
+    var raiseEmptyCells: Bool { ProcessInfo.processInfo.environment["RAISE"] != nil }
+    var minimumLevelPoints: Int { Int(ProcessInfo.processInfo.environment["MINPTS"] ?? "4096")! }
+    var trustRegion: Bool { ProcessInfo.processInfo.environment["TRUST"] != nil }
+
     /// The median of the finite values (0 if none).
     static func median(of values: [Float]) -> Double {
         let finite = values.filter { $0.isFinite }.sorted()
         return finite.isEmpty ? 0 : Double(finite[finite.count / 2])
     }
 
-    var raiseMargin: Double { Double(ProcessInfo.processInfo.environment["RAISE"] ?? "0.01")! }
-    func runNewton(_ session: SolveSession, start: [Double]) -> SemiDiscreteSolution {
+    // MARK: - Multiscale start
+
+    /// Solves the coarse levels of a binary `TargetHierarchy` of the targets, coarsest first, and
+    /// returns heights for the final level; `steps` counts the steps taken.
+    ///
+    /// Each level is sampled with `multiscalePointsPerCell` points per site; if its RMS relative
+    /// error is above `multiscaleTolerance` (and twice its counting noise), Newton steps follow, at
+    /// most `multiscaleMaxSteps`. Then every parent `P` with children `a`, `b` (weights `w_a`,
+    /// `w_b` normalised to sum 1, so `y_P = w_a y_a + w_b y_b`) hands its cell over to them: the
+    /// children's facet is the hyperplane `<x, y_a - y_b> = t` with `t` the quantile of the
+    /// projections of the points of `P`'s cell that leaves the fraction `w_a` of them on `a`'s side, i.e.
+    ///
+    ///   `h_a = h_P - β - w_b t`,   `h_b = h_P - β + w_a t`   (`h_a - h_b = -t`, `w_a h_a + w_b h_b = h_P - β`),
+    ///
+    /// where `β` is the mean over those points of `max(s_a, s_b) - s_P` (`w_b (π - t)` or
+    /// `w_a (t - π)`), so the pair's upper envelope sits on the parent's plane on average and the
+    /// family keeps about the parent's mass. A single child inherits its parent's height.
+    func multiscaleStart(_ session: SolveSession, steps: inout Int) -> [Double] {
         let problem = session.problem
-        let targetCount = problem.targetCount, weights = problem.targetWeights
-        var heights = start
-        let maximumPoints = max(SemiDiscreteSolver.powerOfTwo(atLeast: min(pointsPerStep, 1 << 30)),
-                                SemiDiscreteSolver.powerOfTwo(atMost: maximumPointsPerStep))
-        var points = min(maximumPoints, SemiDiscreteSolver.powerOfTwo(
-            atLeast: min(1 << 30, max(pointsPerStep, newtonPointsPerCell * targetCount))))
-        var stepCeiling = newtonStep
-        var alpha = newtonStep
+        let hierarchy = TargetHierarchy(targets: problem.targets, weights: problem.targetWeights,
+                                        dimension: problem.dimension)
+        let d = problem.dimension
+        var heights = [Double](repeating: 0, count: hierarchy.levels[0].count)
+        for levelIndex in 0..<(hierarchy.levels.count - 1) {
+            let level = hierarchy.levels[levelIndex]
+            let cells = PowerCells(targets: level.sites, dimension: d)
+            let count = level.count
+            let cap = SemiDiscreteSolver.powerOfTwo(atMost: maximumPointsPerStep)
+            let points = min(cap, SemiDiscreteSolver.powerOfTwo(atLeast: max(minimumLevelPoints, multiscalePointsPerCell * count)))
+            var levelSteps = 0, best = Double.infinity, stalls = 0
+            let outcome = newtonIterations(session: session, cells: cells, weights: level.weights, start: heights,
+                                           points: points, maximumPoints: min(cap, 4 * points),
+                                           steps: &steps) { estimate, _, _ in
+                levelSteps += 1
+                let rms = estimate.rawRmsRelativeError
+                if rms < 0.9 * best { best = rms; stalls = 0 } else { stalls += 1 }
+                if count == 1 || rms <= multiscaleTolerance || stalls >= 2
+                    || levelSteps > multiscaleMaxSteps { return .toleranceReached }
+                return nil
+            }
+            heights = SemiDiscreteSolver.expand(heights: outcome.heights, level: level,
+                                                children: hierarchy.levels[levelIndex + 1],
+                                                sample: outcome.sample, source: problem.source, dimension: d)
+            // Past the step or time budget each remaining level is only sampled once and expanded,
+            // so the final level still gets heights derived from everything solved so far.
+        }
+        return heights
+    }
 
-        var previousHeights: [Double]? = nil
-        var previousDirection = [Double](repeating: 0, count: targetCount)
-        var previousError = Double.infinity
-        var bestError = Double.infinity
-        var stalls = 0
-        var stopReason: StopReason = .iterationLimit
-        var converged = false
-        var step = 0
-
-        while step < maxIterations {
-            if session.isOverTime { stopReason = .timeBudget; break }
-            step += 1
-            let sample = session.trainingSample(count: points, heights: heights, keepAssignments: true)
-            let estimate = CellErrorEstimate(counts: sample.counts, sampleCount: points, weights: weights)
-            var record = session.record(step: step, sample: sample, estimate: estimate, heights: heights,
-                                        learningRate: alpha)
-            if tolerance.isSatisfied(by: estimate) || (evaluationInterval > 0 && step % evaluationInterval == 0) {
-                let evaluation = session.evaluate(heights, step: step)
-                record.evaluation = evaluation
-                if tolerance.isSatisfied(by: evaluation) {
-                    converged = true
-                    session.append(record, isFinal: true)
-                    stopReason = .toleranceReached
-                    break
+    /// Children's heights from their parents' (see `multiscaleStart`), on the parent level's sample.
+    ///
+    /// Rounds of: each point goes to the family (the children of one parent) whose upper envelope
+    /// is higher among the families of its best and second-best parents; each family's split
+    /// `t_P` is set to the quantile of its points' projections `π = <x, y_a - y_b>` that gives child
+    /// `a` the fraction `w_a`; then each family's common shift `s_P` moves by `Δ` solving
+    /// `L Δ = ν - m` (`m` the families' point shares, `L` the parent level's `FacetHessian`: a
+    /// family's envelope moves its outer facets as its parent's plane would). The shifts undo the
+    /// envelopes' bulge above the parent planes, which otherwise hands mass from one family to the
+    /// next. Children heights: `h_a = h_P + s_P - w_b t_P`, `h_b = h_P + s_P + w_a t_P`.
+    static func expand(heights: [Double], level: TargetHierarchy.Level, children: TargetHierarchy.Level,
+                       sample: CellCounts, source: SourceDistribution, dimension d: Int, rounds: Int = 3) -> [Double] {
+        let parents = level.count, count = sample.pointCount
+        var first = [Int](repeating: -1, count: parents), second = [Int](repeating: -1, count: parents)
+        for c in 0..<children.count {
+            let p = Int(children.parent[c])
+            if first[p] < 0 { first[p] = c } else { second[p] = c }
+        }
+        var points = [Float](repeating: 0, count: count * d)
+        sample.forEachPoint(source: source, dimension: d) { index, x in
+            for j in 0..<d { points[index * d + j] = x[j] }
+        }
+        let hessian = FacetHessian(best: sample.best, second: sample.second, gap: sample.gap, pointCount: count,
+                                   targetCount: parents, dimension: d, excluded: sample.counts.map { $0 == 0 })
+        var split = [Double](repeating: 0, count: parents)
+        var familyShift = [Double](repeating: 0, count: parents)
+        var result = [Double](repeating: 0, count: children.count)
+        func childHeights() {
+            for p in 0..<parents {
+                let a = first[p], b = second[p]
+                if a < 0 { continue }
+                if b < 0 { result[a] = heights[p] + familyShift[p]; continue }
+                let total = children.weights[a] + children.weights[b]
+                result[a] = heights[p] + familyShift[p] - children.weights[b] / total * split[p]
+                result[b] = heights[p] + familyShift[p] + children.weights[a] / total * split[p]
+            }
+        }
+        func score(_ c: Int, _ p: Int) -> Double {
+            var value = result[c]
+            for j in 0..<d { value += Double(points[p * d + j]) * Double(children.sites[c * d + j]) }
+            return value
+        }
+        func envelope(_ family: Int, _ p: Int) -> Double {
+            let b = second[family]
+            return b < 0 ? score(first[family], p) : max(score(first[family], p), score(b, p))
+        }
+        func family(of p: Int) -> Int {
+            let f1 = Int(sample.best[p]), f2 = Int(sample.second[p])
+            return f2 >= 0 && envelope(f2, p) > envelope(f1, p) ? f2 : f1
+        }
+        var owner = sample.best.map { Int($0) }
+        for round in 0..<max(1, rounds) {
+            // Splits at the quantiles of each family's points.
+            var projections = [[Double]](repeating: [], count: parents)
+            for p in 0..<count {
+                let f = owner[p], a = first[f], b = second[f]
+                if a < 0 || b < 0 { continue }
+                var value = 0.0
+                for j in 0..<d {
+                    value += Double(points[p * d + j]) * (Double(children.sites[a * d + j]) - Double(children.sites[b * d + j]))
                 }
+                projections[f].append(value)
             }
-
-            let error = estimate.rmsRelativeError * estimate.rmsRelativeError
-            // Standard deviation of the RMS² estimate from counting noise alone: √(2/M)·floor².
-            let margin = 3 * (2 / Double(targetCount)).squareRoot() * estimate.noiseFloor * estimate.noiseFloor
-            if let previous = previousHeights, error > previousError * 1.5 + margin, alpha > newtonStep / 64 {
-                alpha /= 2
-                for i in 0..<targetCount { heights[i] = previous[i] + alpha * previousDirection[i] }
-                heights = SemiDiscreteSolver.centred(heights)
-                session.append(record, isFinal: step >= maxIterations)
-                continue
-            }
-
-            // Progress and growth of the point count.
-            if error < bestError * (1 - stallImprovement) * (1 - stallImprovement) {
-                bestError = error
-                stalls = 0
-            } else {
-                stalls += 1
-                if stalls >= newtonPatience {
-                    if points < maximumPoints {
-                        points = min(maximumPoints, points * growthFactor)
-                    } else {
-                        stepCeiling = max(stepCeiling * learningRateDecay, newtonStep / 64)
+            for f in 0..<parents where second[f] >= 0 {
+                var values = projections[f]
+                let a = first[f], b = second[f]
+                if values.isEmpty {
+                    if round == 0 {
+                        // No point saw the parent: split at the projection of its site.
+                        var t = 0.0
+                        for j in 0..<d {
+                            t += Double(level.sites[f * d + j]) * (Double(children.sites[a * d + j]) - Double(children.sites[b * d + j]))
+                        }
+                        split[f] = t
                     }
-                    stalls = 0
-                    bestError = error
+                    continue
                 }
+                values.sort()
+                let wa = children.weights[a] / (children.weights[a] + children.weights[b])
+                let index = min(values.count - 1, max(0, Int((1 - wa) * Double(values.count))))
+                split[f] = index == 0 ? values[0] - 1e-9 : (values[index - 1] + values[index]) / 2
             }
-
-            alpha = min(stepCeiling, alpha * 2)
-            record.learningRate = alpha
-
-            // Newton direction on the cells the facet graph reaches, the right side made to sum to
-            // zero on each connected component (mass cannot cross between components).
-            let hessian = FacetHessian(best: sample.best, second: sample.second, gap: sample.gap, pointCount: points,
-                                       targetCount: targetCount, dimension: problem.dimension)
-            let n = Double(points)
-            var rightSide = [Double](repeating: 0, count: targetCount)
-            for i in 0..<targetCount { rightSide[i] = weights[i] - Double(sample.counts[i]) / n }
-            let component = hessian.components()
-            var componentSum = [Double](repeating: 0, count: targetCount)
-            var componentSize = [Int](repeating: 0, count: targetCount)
-            for i in 0..<targetCount where hessian.diagonal[i] > 0 {
-                componentSum[component[i]] += rightSide[i]; componentSize[component[i]] += 1
+            childHeights()
+            // Family shifts from the families' shares of the points, with a backtracking line
+            // search on those same points (the Hessian of a sparsely sampled level is noisy).
+            func familyError() -> (Double, [Double]) {
+                var mass = [Double](repeating: 0, count: parents)
+                for p in 0..<count { owner[p] = family(of: p); mass[owner[p]] += 1 }
+                var error = 0.0
+                for f in 0..<parents { let r = mass[f] / (Double(count) * level.weights[f]) - 1; error += r * r }
+                return (error, mass)
             }
-            var shift = [Double](repeating: 0, count: targetCount)
-            var isolated: [Int] = []
-            for i in 0..<targetCount {
-                if hessian.diagonal[i] > 0 {
-                    rightSide[i] -= componentSum[component[i]] / Double(componentSize[component[i]])
-                    shift[i] = 1e-6 * hessian.diagonal[i]
+            let (error, mass) = familyError()
+            var rightSide = [Double](repeating: 0, count: parents), shift = [Double](repeating: 0, count: parents)
+            var total = 0.0, included = 0
+            for f in 0..<parents where hessian.diagonal[f] > 0 {
+                rightSide[f] = level.weights[f] - mass[f] / Double(count); total += rightSide[f]; included += 1
+            }
+            if included == 0 { break }
+            for f in 0..<parents {
+                if hessian.diagonal[f] > 0 {
+                    rightSide[f] -= total / Double(included); shift[f] = 1e-6 * hessian.diagonal[f]
                 } else {
-                    rightSide[i] = 0; shift[i] = 1
-                    isolated.append(i)
+                    rightSide[f] = 0; shift[f] = 1
                 }
             }
             let solution = hessian.solve(rightSide, shift: shift, tolerance: 1e-3, maxIterations: 1000)
-            var direction = solution.x
-            // Cells that no point saw as best or second: raise each just past the nearest win
-            // (its deficit on a subsample) plus half the median gap, so the next step sees them.
-            if !isolated.isEmpty {
-                var trial = heights
-                for i in 0..<targetCount { trial[i] += alpha * direction[i] }
-                let deficits = session.deficits(heights: trial, pointCount: min(points, 1 << 16))
-                let medianGap = SemiDiscreteSolver.median(of: sample.gap)
-                for i in isolated {
-                    let deficit = -Double(deficits[i])
-                    direction[i] = (deficit * (1 + raiseMargin) + 1e-3 * medianGap) / max(alpha, 1e-12)
-                }
+            var step = 1.0
+            let saved = familyShift
+            while step >= 1.0 / 16 {
+                for f in 0..<parents { familyShift[f] = saved[f] + step * solution.x[f] }
+                childHeights()
+                if familyError().0 < error { break }
+                step /= 2
             }
-            direction = SemiDiscreteSolver.centred(direction)
-            if debugNewton {
-                let maxStep = direction.map { abs($0) }.max() ?? 0
-                print("  newton: isolated \(isolated.count) nnz \(hessian.nonzeroCount) cg \(solution.iterations) res \(solution.residual) max|Δ| \(maxStep) comps \(Set(component).count)")
-            }
-
-            previousHeights = heights
-            previousDirection = direction
-            previousError = error
-            for i in 0..<targetCount { heights[i] += alpha * direction[i] }
-            heights = SemiDiscreteSolver.centred(heights)
-            session.append(record, isFinal: step >= maxIterations)
+            if step < 1.0 / 16 { familyShift = saved; childHeights(); _ = familyError(); break }
         }
-        return session.finish(heights: heights, converged: converged, stopReason: stopReason, steps: step,
-                              pointsPerStep: points, learningRate: alpha)
+        return SemiDiscreteSolver.centred(result)
     }
 }

@@ -45,6 +45,12 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
     public var newtonPointsPerCell: Int = 16
     /// Newton: steps without progress before the point count grows.
     public var newtonPatience: Int = 2
+    /// Multiscale start: points per site when sampling a coarse level.
+    public var multiscalePointsPerCell: Int = 16
+    /// Multiscale start: a coarse level is done at this RMS relative error (of its groups' cells).
+    public var multiscaleTolerance: Double = 0.25
+    /// Multiscale start: the most Newton steps per coarse level.
+    public var multiscaleMaxSteps: Int = 4
     /// Adam's step, relative to the height scale (see above).
     public var learningRate: Double = 0.01
     /// Adam's first-moment decay β1.
@@ -57,7 +63,7 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
     /// The largest number of points per step the growth rule may reach.
     public var maximumPointsPerStep: Int = 1 << 20
     /// The starting heights when no warm start is given.
-    public var initialHeights: InitialHeights = .voronoi
+    public var initialHeights: InitialHeights = .multiscale
     /// Steps per progress window of the stall rule.
     public var growthPatience: Int = 20
     /// Factor applied to the points per step on a stall.
@@ -93,6 +99,9 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         try check(newtonStep > 0 && newtonStep <= 1, "newtonStep", "a number in (0, 1]", newtonStep)
         try check(newtonPointsPerCell >= 1, "newtonPointsPerCell", "≥ 1", newtonPointsPerCell)
         try check(newtonPatience >= 1, "newtonPatience", "≥ 1", newtonPatience)
+        try check(multiscalePointsPerCell >= 1, "multiscalePointsPerCell", "≥ 1", multiscalePointsPerCell)
+        try check(multiscaleTolerance > 0, "multiscaleTolerance", "> 0", multiscaleTolerance)
+        try check(multiscaleMaxSteps >= 1, "multiscaleMaxSteps", "≥ 1", multiscaleMaxSteps)
         try check((0..<1).contains(beta1), "beta1", "a number in [0, 1)", beta1)
         try check((0..<1).contains(beta2), "beta2", "a number in [0, 1)", beta2)
         try check(pointsPerStep >= 1 && pointsPerStep <= 1 << 30, "pointsPerStep", "1...2^30", pointsPerStep)
@@ -115,7 +124,7 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
     /// - Precondition: the settings are valid (`validate()`).
     public func solve(_ problem: SemiDiscreteProblem, seed: UInt64,
                       progress: ((SolverProgress) -> Void)? = nil) -> SemiDiscreteSolution {
-        run(problem, seed: seed, start: initialHeights.heights(for: problem), progress: progress)
+        run(problem, seed: seed, start: nil, progress: progress)
     }
 
     /// Warm start: solves `problem` from the given heights (e.g. an earlier solution's), centred first.
@@ -142,13 +151,26 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
 
     // MARK: - Dispatch
 
-    private func run(_ problem: SemiDiscreteProblem, seed: UInt64, start: [Double],
+    private func run(_ problem: SemiDiscreteProblem, seed: UInt64, start: [Double]?,
                      progress: ((SolverProgress) -> Void)?) -> SemiDiscreteSolution {
         do { try validate() } catch { preconditionFailure("SemiDiscreteSolver: \(error)") }
         let session = SolveSession(problem: problem, solver: self, seed: seed, progress: progress)
+        var steps = 0
+        let heights: [Double]
+        if let start {
+            heights = start
+        } else if initialHeights == .multiscale && problem.targetCount > 2 && maxIterations > 0 {
+            heights = multiscaleStart(session, steps: &steps)
+        } else {
+            heights = initialHeights.heights(for: problem)
+        }
         switch method {
-        case .newton: return runNewton(session, start: start)
-        case .adam: return runAdam(session, start: start)
+        case .newton: return runNewton(session, start: heights, stepsSoFar: steps)
+        case .adam: return runAdam(session, start: heights, stepsSoFar: steps)
+        case .hierarchicalAdam:
+            let hierarchy = TargetHierarchy(targets: problem.targets, weights: problem.targetWeights,
+                                            dimension: problem.dimension)
+            return runHierarchicalAdam(session, start: heights, stepsSoFar: steps, hierarchy: hierarchy)
         }
     }
 

@@ -17,11 +17,13 @@ final class SolveSession {
     var latest: CellErrorEstimate? = nil
     var lastEvaluatedStep = -1
     let progress: ((SolverProgress) -> Void)?
+    let seed: UInt64
 
     init(problem: SemiDiscreteProblem, solver: SemiDiscreteSolver, seed: UInt64, progress: ((SolverProgress) -> Void)?) {
         self.problem = problem
         self.solver = solver
         self.progress = progress
+        self.seed = seed
         began = clock.now
         cells = PowerCells(targets: problem.targets, dimension: problem.dimension)
         trainingStreams = SeededGenerator.stream(seed: seed, label: 1)
@@ -43,7 +45,9 @@ final class SolveSession {
 
     /// Counts the cells of the next `count` training points (a fresh block of the training sequence,
     /// aligned to its power-of-two size so it is a complete net; re-scrambled when exhausted).
-    func trainingSample(count: Int, heights: [Double], keepAssignments: Bool) -> CellCounts {
+    func trainingSample(count: Int, heights: [Double], keepAssignments: Bool, keepMoments: Bool = false,
+                        cells: PowerCells? = nil) -> CellCounts {
+        let cells = cells ?? self.cells
         nextIndex = (nextIndex + count - 1) / count * count
         if nextIndex + count > SobolSequence.maximumCount {
             training = SobolSequence(dimension: problem.dimension, scrambleSeed: trainingStreams.next())
@@ -53,14 +57,15 @@ final class SolveSession {
         defer { padded.deallocate() }
         let sample = CellCounts.measure(cells: cells, source: problem.source, points: .sequence(training),
                                         start: nextIndex, count: count, heights: padded,
-                                        keepAssignments: keepAssignments)
+                                        keepAssignments: keepAssignments, keepMoments: keepMoments)
         nextIndex += count
         return sample
     }
 
     /// `PowerCells.deficits` on the first `pointCount` points of the current training block's
     /// sequence (points already used: only the geometry matters here, not an unbiased count).
-    func deficits(heights: [Double], pointCount: Int) -> [Float] {
+    func deficits(heights: [Double], pointCount: Int, cells: PowerCells? = nil) -> [Float] {
+        let cells = cells ?? self.cells
         var points = [Float](repeating: 0, count: pointCount * problem.dimension)
         points.withUnsafeMutableBufferPointer {
             problem.source.fill(points: $0.baseAddress!, start: 0, count: pointCount, dimension: problem.dimension,
@@ -83,15 +88,16 @@ final class SolveSession {
     }
 
     /// `E(h)` on a sample: mean potential minus `Σ ν_i h_i`.
-    func energy(_ sample: CellCounts, heights: [Double]) -> Double {
+    func energy(_ sample: CellCounts, heights: [Double], weights: [Double]? = nil) -> Double {
+        let weights = weights ?? problem.targetWeights
         var weighted = 0.0
-        for i in 0..<heights.count { weighted += problem.targetWeights[i] * heights[i] }
+        for i in 0..<heights.count { weighted += weights[i] * heights[i] }
         return sample.potentialSum / Double(sample.pointCount) - weighted
     }
 
     func record(step: Int, sample: CellCounts, estimate: CellErrorEstimate, heights: [Double],
-                learningRate: Double) -> SolverRecord {
-        SolverRecord(step: step, energy: energy(sample, heights: heights),
+                learningRate: Double, weights: [Double]? = nil) -> SolverRecord {
+        SolverRecord(step: step, cellCount: heights.count, energy: energy(sample, heights: heights, weights: weights),
                      maxRelativeError: estimate.maxRelativeError, meanRelativeError: estimate.meanRelativeError,
                      rmsRelativeError: estimate.rmsRelativeError, emptyCells: estimate.emptyCells,
                      pointsPerStep: sample.pointCount, learningRate: learningRate, seconds: 0, evaluation: nil)

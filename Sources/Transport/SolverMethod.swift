@@ -6,6 +6,10 @@ public enum SolverMethod: String, Codable, Sendable, CaseIterable {
     /// gradients. Scale-free and multi-scale: converges in tens of steps where Adam needs thousands
     /// on clustered targets.
     case newton
+    /// Adam in the coordinates of a binary hierarchy of the targets (`HierarchicalBasis`), each
+    /// coordinate stepping on its own natural scale (the separation of the two halves it moves
+    /// apart times the radius of their cell): coarse and fine structure converge together.
+    case hierarchicalAdam
     /// Adam on the relative gradient with the stall rule (the AE-OT reference's optimiser, bias-corrected).
     case adam
 }

@@ -6,6 +6,9 @@
 public struct SolverRecord: Codable, Sendable, Equatable {
     /// 1-based step number.
     public var step: Int
+    /// The number of cells of the problem this step worked on: `M`, or fewer on the coarse levels
+    /// of a multiscale solve (whose errors then refer to groups of targets).
+    public var cellCount: Int
     /// `E(h) = (1/N) Σ_n max_i(<x_n, y_i> + h_i) - Σ_i ν_i h_i` on the step's points.
     public var energy: Double
     /// `max_i |r_i|` on the step's points.

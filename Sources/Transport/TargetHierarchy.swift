@@ -1,12 +1,19 @@
-import TensorModule
-
-/// A coarse-to-fine hierarchy of the targets for the multiscale solver (Mérigot 2011): each level
-/// clusters the one below it by weighted k-means, `branching` children per parent on average, until
-/// at most `branching` sites remain.
+/// A binary coarse-to-fine hierarchy of the targets for the multiscale solver (after Mérigot 2011).
 ///
-/// Level 0 is the coarsest; the last level is the problem's own targets. A parent's site is the
-/// weighted mean of its children and its weight their sum, so every level is a valid
-/// semi-discrete problem whose solution says how much source mass each group of targets gets.
+/// Built top-down: every group of two or more targets is split in two by 2-means (4 Lloyd
+/// iterations from two far-apart seeds), which follows the gaps between clusters; a lopsided split
+/// (a side with under a tenth of the group) is replaced by the weighted-median split along the same
+/// axis, which keeps the depth near `log2 M`. Level `ℓ` holds the groups at depth `ℓ`, plus the
+/// single targets that became leaves higher up (carried down unchanged); the last level is the
+/// problem's own targets, in their order. A group's site is the weighted mean of its targets and its
+/// weight their sum, so every level is a valid semi-discrete problem.
+///
+/// Why binary: inside a parent's cell, two children split it along one hyperplane, which can be
+/// placed at the quantile that gives each child its share of the parent's mass (see
+/// `SemiDiscreteSolver.multiscaleStart`); with more children no such direct placement exists and
+/// children in the middle of a tight group start with nearly empty cells.
+///
+/// - Complexity: O(M·d·log M) time, O(M·d) memory per level.
 struct TargetHierarchy {
     struct Level {
         /// Sites, row-major `count × d`.
@@ -21,82 +28,113 @@ struct TargetHierarchy {
     var levels: [Level]
     let dimension: Int
 
-    /// - Parameters:
-    ///   - iterations: Lloyd iterations per coarsening (assignment by `PowerCells`: nearest centre
-    ///     `= argmax <y, c> - |c|²/2`).
-    init(targets: [Float], weights: [Double], dimension: Int, branching: Int, iterations: Int = 6, seed: UInt64) {
-        precondition(branching >= 2, "TargetHierarchy: branching must be ≥ 2, got \(branching)")
-        self.dimension = dimension
+    init(targets: [Float], weights: [Double], dimension d: Int) {
+        dimension = d
+        let count = weights.count
+        // Groups are contiguous ranges of `order` (a permutation of the target indices).
+        var order = Array(0..<count)
+        var groups: [Range<Int>] = [0..<count]
         var built: [Level] = []
-        var generator = SeededGenerator.stream(seed: seed, label: 3)
-        var current = Level(sites: targets, weights: weights, parent: [])
-        while current.count > branching {
-            let clusterCount = (current.count + branching - 1) / branching
-            let (centres, centreWeights, assignment) = TargetHierarchy.kMeans(
-                sites: current.sites, weights: current.weights, dimension: dimension, clusterCount: clusterCount,
-                iterations: iterations, generator: &generator)
-            current.parent = assignment
-            built.append(current)
-            current = Level(sites: centres, weights: centreWeights, parent: [])
+        var parentOfGroup: [Int32] = []
+        while true {
+            // The level of the current groups.
+            var sites = [Float](repeating: 0, count: groups.count * d)
+            var groupWeights = [Double](repeating: 0, count: groups.count)
+            for (g, range) in groups.enumerated() {
+                var mean = [Double](repeating: 0, count: d), mass = 0.0
+                for k in range {
+                    let i = order[k], w = weights[i]
+                    mass += w
+                    for j in 0..<d { mean[j] += w * Double(targets[i * d + j]) }
+                }
+                groupWeights[g] = mass
+                for j in 0..<d { sites[g * d + j] = Float(mean[j] / mass) }
+            }
+            if groups.allSatisfy({ $0.count == 1 }) { break }
+            built.append(Level(sites: sites, weights: groupWeights, parent: parentOfGroup))
+            // Split every group of two or more.
+            var next: [Range<Int>] = [], nextParent: [Int32] = []
+            for (g, range) in groups.enumerated() {
+                if range.count == 1 {
+                    next.append(range); nextParent.append(Int32(g))
+                    continue
+                }
+                let middle = TargetHierarchy.split(range, order: &order, targets: targets, weights: weights, dimension: d)
+                next.append(range.lowerBound..<middle); nextParent.append(Int32(g))
+                next.append(middle..<range.upperBound); nextParent.append(Int32(g))
+            }
+            groups = next
+            parentOfGroup = nextParent
         }
-        built.append(current)
-        levels = built.reversed()
+        // The final level: the targets in their own order, each pointing to its group above.
+        var finalParent = [Int32](repeating: 0, count: count)
+        if count > 1 {
+            for (g, range) in groups.enumerated() { finalParent[order[range.lowerBound]] = parentOfGroup[g] }
+        } else {
+            finalParent = []
+        }
+        built.append(Level(sites: targets, weights: weights, parent: finalParent))
+        levels = built
     }
 
-    /// Weighted k-means from `clusterCount` distinct sites drawn without replacement; clusters that
-    /// end empty are dropped. Returns centres, their weights and each site's cluster.
-    static func kMeans(sites: [Float], weights: [Double], dimension d: Int, clusterCount: Int, iterations: Int,
-                       generator: inout SeededGenerator) -> ([Float], [Double], [Int32]) {
-        let count = weights.count
-        // Initial centres: a seeded partial Fisher–Yates shuffle of the site indices.
-        var order = Array(0..<count)
-        for k in 0..<clusterCount {
-            let j = k + Int(generator.next() % UInt64(count - k))
-            order.swapAt(k, j)
+    /// Reorders `order[range]` so its two halves are the two children; returns the split index.
+    static func split(_ range: Range<Int>, order: inout [Int], targets: [Float], weights: [Double], dimension d: Int) -> Int {
+        if range.count == 2 { return range.lowerBound + 1 }
+        func distanceSquared(_ a: Int, _ centre: [Double]) -> Double {
+            var s = 0.0
+            for j in 0..<d { let v = Double(targets[a * d + j]) - centre[j]; s += v * v }
+            return s
         }
-        var centres = [Float](repeating: 0, count: clusterCount * d)
-        for k in 0..<clusterCount {
-            for j in 0..<d { centres[k * d + j] = sites[order[k] * d + j] }
-        }
-        var assignment = [Int32](repeating: 0, count: count)
-        var k = clusterCount
-        for iteration in 0...iterations {
-            // Assign: nearest centre = argmax <y, c> - |c|²/2.
-            var heights = [Float](repeating: 0, count: k)
-            for c in 0..<k {
-                var squared: Float = 0
-                for j in 0..<d { squared += centres[c * d + j] * centres[c * d + j] }
-                heights[c] = -squared / 2
-            }
-            let cells = PowerCells(targets: centres, dimension: d)
-            sites.withUnsafeBufferPointer { s in
-                assignment.withUnsafeMutableBufferPointer { a in
-                    cells.assign(points: s.baseAddress!, count: count, heights: heights, best: a.baseAddress!)
+        func point(_ a: Int) -> [Double] { (0..<d).map { Double(targets[a * d + $0]) } }
+        // 2-means seeds: the farthest target from the first, then the farthest from that one.
+        var first = point(order[range.lowerBound]), farthest = -1.0
+        var second = first
+        for k in range { let a = order[k], s = distanceSquared(a, first); if s > farthest { farthest = s; second = point(a) } }
+        farthest = -1
+        for k in range { let a = order[k], s = distanceSquared(a, second); if s > farthest { farthest = s; first = point(a) } }
+        // A few Lloyd iterations.
+        for _ in 0..<4 {
+            var sumA = [Double](repeating: 0, count: d), sumB = [Double](repeating: 0, count: d)
+            var massA = 0.0, massB = 0.0
+            for k in range {
+                let a = order[k], w = weights[a]
+                if distanceSquared(a, first) <= distanceSquared(a, second) {
+                    massA += w; for j in 0..<d { sumA[j] += w * Double(targets[a * d + j]) }
+                } else {
+                    massB += w; for j in 0..<d { sumB[j] += w * Double(targets[a * d + j]) }
                 }
             }
-            // Update: weighted means; drop empty clusters (renumbering the assignment).
-            var sums = [Double](repeating: 0, count: k * d)
-            var mass = [Double](repeating: 0, count: k)
-            for i in 0..<count {
-                let c = Int(assignment[i]), w = weights[i]
-                mass[c] += w
-                for j in 0..<d { sums[c * d + j] += w * Double(sites[i * d + j]) }
-            }
-            var renumber = [Int32](repeating: -1, count: k)
-            var kept = 0
-            var newCentres: [Float] = []
-            newCentres.reserveCapacity(k * d)
-            for c in 0..<k where mass[c] > 0 {
-                renumber[c] = Int32(kept); kept += 1
-                for j in 0..<d { newCentres.append(Float(sums[c * d + j] / mass[c])) }
-            }
-            for i in 0..<count { assignment[i] = renumber[Int(assignment[i])] }
-            centres = newCentres
-            k = kept
-            if iteration == iterations {
-                return (centres, mass.filter { $0 > 0 }, assignment)
+            if massA == 0 || massB == 0 { break }
+            first = sumA.map { $0 / massA }
+            second = sumB.map { $0 / massB }
+        }
+        // The 2-means partition (it follows the gaps between clusters, so no group straddles two
+        // clusters); if it is lopsided (a side under a tenth of the group) the median split along
+        // the same axis instead, which keeps the depth near log2 M. Ties by index: deterministic.
+        var axis = (0..<d).map { first[$0] - second[$0] }
+        if axis.allSatisfy({ $0 == 0 }) { axis[0] = 1 }
+        var keyed = range.map { k -> (Double, Int) in
+            let a = order[k]
+            var p = 0.0
+            for j in 0..<d { p += axis[j] * Double(targets[a * d + j]) }
+            return (p, a)
+        }
+        keyed.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        var cut = keyed.filter { distanceSquared($0.1, first) <= distanceSquared($0.1, second) }.count
+        if cut * 10 < keyed.count || (keyed.count - cut) * 10 < keyed.count {
+            var total = 0.0
+            for (_, a) in keyed { total += weights[a] }
+            var running = 0.0
+            cut = 1
+            for (index, (_, a)) in keyed.enumerated() {
+                running += weights[a]
+                if running >= total / 2 { cut = index + 1; break }
             }
         }
-        fatalError("unreachable")
+        cut = min(max(cut, 1), keyed.count - 1)
+        // The first `cut` in projection order are the 2-means side of `first` when the partition is
+        // linear (two centres: it is, the bisector is a hyperplane normal to the axis).
+        for (offset, (_, a)) in keyed.enumerated() { order[range.lowerBound + offset] = a }
+        return range.lowerBound + cut
     }
 }
