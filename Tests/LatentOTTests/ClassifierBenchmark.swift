@@ -41,3 +41,35 @@ import LatentOT
         print("BENCH features of \(test.count) test images: \((clock.now - start) / .seconds(1)) s, shape \(features.shape)")
     }
 }
+
+/// Opt-in: the image evaluation on Fashion-MNIST, timed.
+///   LATENTOT_EVALUATION_BENCHMARK=1 swift test -c release --skip-build --filter EvaluationBenchmark
+/// Optional: LATENTOT_DATASET, LATENTOT_MEMORISATION_LIMIT (training images searched).
+@Suite struct EvaluationBenchmark {
+    @Test(.enabled(if: ClassifierBenchmark.environment["LATENTOT_EVALUATION_BENCHMARK"] != nil))
+    func evaluateCalibration() throws {
+        let env = ClassifierBenchmark.environment
+        let clock = ContinuousClock()
+        var start = clock.now
+        let splits = try NamedDataset.resolve(env["LATENTOT_DATASET"] ?? "fashion-mnist").load()
+        let train = splits.train, test = splits.test!
+        let model = try FeatureClassifier(configuration: .init(imageShape: train.imageShape), seed: 0)
+        FeatureClassifierTrainer(model: model, configuration: .recommended(imageCount: train.count)).fit(images: train.images, labels: train.labels!)
+        print("BENCH classifier trained in \((clock.now - start) / .seconds(1)) s")
+        start = clock.now
+        let evaluation = ImageEvaluation(classifier: model, trainingImages: train.images, testImages: test.images, testLabels: test.labels,
+                                         settings: .init(memorisationTrainingCount: env["LATENTOT_MEMORISATION_LIMIT"].flatMap { Int($0) }))
+        print("BENCH evaluation init \((clock.now - start) / .seconds(1)) s; accuracy \(evaluation.classifierTestAccuracy ?? -1)")
+        let (real, blurred) = evaluation.calibration()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        for report in [real, blurred] { print("BENCH " + String(decoding: try encoder.encode(report), as: UTF8.self)) }
+        // Copies of training images: memorisation must be near 1.
+        let copies = evaluation.evaluate(train.images.rows(0..<2000), label: "training copies")
+        print("BENCH copies memorisation \(copies.memorisation) feature \(copies.featureMemorisation) FD \(copies.frechetDistance) in \(copies.seconds) s")
+        var noiseRng = SeededGenerator(seed: 5)
+        let noise = Tensor(shape: [2000] + train.imageShape, scalars: (0..<(2000 * train.imageSize)).map { _ in noiseRng.nextUnitFloat() })
+        let noiseReport = evaluation.evaluate(noise, label: "uniform noise")
+        print("BENCH noise FD \(noiseReport.frechetDistance) P \(noiseReport.precision) R \(noiseReport.recall) classes \(noiseReport.classHistogram)")
+    }
+}
