@@ -30,11 +30,11 @@ import LatentOT
             maximumImages: env["LATENTOT_LIMIT"].flatMap { Int($0) }, seed: 0))
         print("BENCH parameters \(model.parameterCount) cores \(Parallel.coreCount)")
         start = clock.now
-        trainer.fit(images: train.images, labels: train.labels!, testImages: test.images, testLabels: test.labels!) { record in
+        trainer.fit(images: train.images, labels: train.labels!, testImages: test.images, testLabels: test.labels!, epochEnd: { record in
             print(String(format: "BENCH epoch %d loss %.4f train acc %.4f test acc %.4f  %.1f s  %.0f images/s",
                          record.epoch, record.trainLoss, record.trainAccuracy, record.testAccuracy ?? .nan, record.seconds,
                          record.imagesPerSecond))
-        }
+        })
         print("BENCH total with evaluation \((clock.now - start) / .seconds(1)) s")
         start = clock.now
         let features = model.features(test.images)
