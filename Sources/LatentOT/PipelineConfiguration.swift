@@ -1,4 +1,5 @@
 import NeuralNet
+import Datasets
 import Transport
 
 /// Everything a `latentot train` run was asked for (`model.json`): re-running with the same
@@ -6,6 +7,8 @@ import Transport
 public struct PipelineConfiguration: Codable, Equatable, Sendable {
     public var version: Int = 1
     public var dataset: String
+    /// Only the first `trainLimit` training images were used (nil: all).
+    public var trainLimit: Int?
     public var autoencoder: AutoencoderConfiguration
     public var training: AutoencoderTrainer.Configuration
     public var solver: SemiDiscreteSolver
@@ -14,15 +17,24 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
     public var baselines: [String]
     public var seed: UInt64
 
-    public init(dataset: String, autoencoder: AutoencoderConfiguration, training: AutoencoderTrainer.Configuration,
+    public init(dataset: String, trainLimit: Int? = nil, autoencoder: AutoencoderConfiguration, training: AutoencoderTrainer.Configuration,
                 solver: SemiDiscreteSolver, source: SourceDistribution, baselines: [String], seed: UInt64) {
         self.dataset = dataset
+        self.trainLimit = trainLimit
         self.autoencoder = autoencoder
         self.training = training
         self.solver = solver
         self.source = source
         self.baselines = baselines
         self.seed = seed
+    }
+
+    /// Loads the model's dataset as it was trained on (same image shape, split and limit).
+    public func loadDataset() throws -> (train: ImageDataset, test: ImageDataset) {
+        let shape = autoencoder.imageShape
+        var (train, test) = try DataLoading.load(dataset, imageSize: shape[1], channels: shape[0], seed: seed)
+        if let trainLimit, trainLimit < train.count { train = train.prefix(trainLimit) }
+        return (train, test)
     }
 
     /// The VAE baseline's configuration: the same body and code dimension.

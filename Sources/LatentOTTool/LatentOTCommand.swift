@@ -6,6 +6,6 @@ struct LatentOTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latentot",
         abstract: "Generative models by semi-discrete optimal transport in an autoencoder's latent space.",
-        subcommands: [TrainCommand.self, SampleCommand.self, InterpolateCommand.self, ToyCommand.self, TransportCommand.self, AutoencoderCommand.self]
+        subcommands: [TrainCommand.self, SampleCommand.self, InterpolateCommand.self, EvaluateCommand.self, ToyCommand.self, TransportCommand.self, AutoencoderCommand.self]
     )
 }

@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
         let (train, test) = try loadDataset(dataOptions, seed: seedOption.seed)
         log("\(train.name): \(train.count) training and \(test.count) test images of shape \(train.imageShape)")
         let configuration = PipelineConfiguration(
-            dataset: dataOptions.data, autoencoder: autoencoderOptions.modelConfiguration(imageShape: train.imageShape),
+            dataset: dataOptions.data, trainLimit: dataOptions.limit, autoencoder: autoencoderOptions.modelConfiguration(imageShape: train.imageShape),
             training: autoencoderOptions.trainerConfiguration(seed: seedOption.seed), solver: solverOptions.solver,
             source: solverOptions.source.distribution, baselines: baselines == "none" ? [] : [baselines], seed: seedOption.seed)
         let store = try FolderStore(out, create: true)
@@ -66,6 +66,11 @@ struct TrainCommand: ParsableCommand {
                      result.autoencoderReport.finalTestLoss ?? .nan, t.hasConverged ? "converged" : "stopped (\(t.stopReason))",
                      t.iterations, t.solveSeconds, t.rmsRelativeError))
         print("model written to \(store.location)")
+        if !noEvaluate {
+            let model = try GenerativeModel(store: store)
+            let summary = try EvaluationJob(seed: seedOption.seed).run(model: model, train: train, test: test, store: store, log: log)
+            print(summary.markdownTable)
+        }
     }
 }
 
