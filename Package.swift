@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "latentot", targets: ["LatentOTTool"]),
+        .executable(name: "latentot-bench", targets: ["LatentOTBench"]),
         .library(name: "LatentOT", targets: ["LatentOT"]),
     ],
     dependencies: [
@@ -36,6 +37,10 @@ let package = Package(
                 swiftSettings: fastMath),
         .executableTarget(name: "LatentOTTool",
                           dependencies: ["LatentOT", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(name: "LatentOTBench",
+                          dependencies: ["LatentOT", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: fastMath),
 
         // Tests mirror Sources; shared helpers live in TestSupport.
         .target(name: "TestSupport", dependencies: ["TensorModule"], path: "Tests/TestSupport"),
