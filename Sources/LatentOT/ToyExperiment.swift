@@ -107,7 +107,7 @@ public struct ToyExperiment {
 
     public func run(seed: UInt64, progress: ((SolverProgress) -> Void)? = nil) throws -> Result {
         var targetGenerator = SeededGenerator.stream(seed: seed, label: 1)
-        let raw = distribution.sample(count: targetCount, using: &targetGenerator)
+        let raw = distribution.sampleStratified(count: targetCount, using: &targetGenerator)
         let normalization = try CodeNormalization(fitting: raw, dimension: 2)
         let problem = try SemiDiscreteProblem(targets: normalization.apply(raw), dimension: 2)
         let solution = solver.solve(problem, seed: seed, progress: progress)
