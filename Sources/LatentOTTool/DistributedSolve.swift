@@ -22,7 +22,7 @@ import MPIWrapper
 // input ends every rank with the same message and status 1. A rank that dies mid-solve makes
 // mpirun end the job (non-zero status, its message, then SIGTERM to the others, which print why
 // they stop). `LATENTOT_MPI_FAIL_RANK=r LATENTOT_MPI_FAIL_STEP=s` makes rank r exit(1) after step
-// s, to test exactly that.
+// s (before MPI_Init when s = 0: a rank that cannot start), to test exactly that.
 
 #if canImport(DistributedTransport)
 
@@ -34,9 +34,19 @@ extension TransportSolveCommand {
         let solver = DistributedSolver(settings: settings)
         try solver.validate()
 
+        if let failure = DistributedTermination.failureHook(), failure.step == 0,
+           ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] == String(failure.rank) {
+            // The hook's step 0: this rank dies before it joins the job (a rank that cannot start).
+            FileHandle.standardError.write("rank \(failure.rank): failing on purpose before MPI_Init (LATENTOT_MPI_FAIL_STEP=0)\n".data(using: .utf8)!)
+            Foundation.exit(1)
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let rank = environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init), let size = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init) {
+            DistributedTermination.install(rank: rank, size: size) // early, for a job that ends while it starts
+        }
         let world = try MPIEnvironment.start()
         let rank = world.rank, size = world.size
-        DistributedTermination.install(rank: rank, size: size)
+        if DistributedTermination.message == nil { DistributedTermination.install(rank: rank, size: size) }
         do {
             try solveDistributed(solver: solver, world: world)
         } catch let error as MPIError {
@@ -236,7 +246,10 @@ struct NumpyRows {
 
     init(path: String) throws {
         self.path = path
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw LatentOTError.missingFile(path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LatentOTError.invalidValue(field: "--codes \(path)", expected: "a readable .npy file at this path on every machine of the job",
+                                             found: FileManager.default.fileExists(atPath: path) ? "a file this rank cannot read" : "no such file")
+        }
         defer { try? handle.close() }
         let prefix = [UInt8](try handle.read(upToCount: 12) ?? Data())
         func bad(_ expected: String, _ found: String) -> Error {
