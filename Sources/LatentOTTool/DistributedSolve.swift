@@ -54,8 +54,10 @@ extension TransportSolveCommand {
             FileHandle.standardError.write("rank \(rank) of \(size): \(error)\n".data(using: .utf8)!)
             MPIEnvironment.abort(code: 1)
         } catch {
+            // One write per message, so that mpirun's merged output keeps each rank's line whole.
+            FileHandle.standardError.write("Error: \(RankError(rank: rank, size: size, underlying: error))\n".data(using: .utf8)!)
             MPIEnvironment.finish()
-            throw RankError(rank: rank, size: size, underlying: error)
+            throw ExitCode.failure
         }
         MPIEnvironment.finish()
     }
@@ -224,7 +226,83 @@ enum DistributedTermination {
     }
 }
 
+extension TransportMPICheckCommand {
+    func run() throws {
+        let world = try MPIEnvironment.start()
+        defer { MPIEnvironment.finish() }
+        let rank = world.rank, size = world.size
+        var failures: [String] = []
+        // MAXLOC: entry e has score (e mod 7) on rank (e mod K), else lower; ties resolved to the lowest index.
+        let count = 1000
+        var pairs = (0..<count).map { e -> ScoreIndex in
+            ScoreIndex(score: e % size == rank ? Float(e % 7) : -1, index: Int32(rank * count + e))
+        }
+        try pairs.withUnsafeMutableBufferPointer { try world.allreduceMaxLocation($0) }
+        for e in 0..<count where pairs[e].score != Float(e % 7) || pairs[e].index != Int32((e % size) * count + e) {
+            failures.append("MAXLOC entry \(e): \(pairs[e])"); break
+        }
+        // Top two, against the same merge done locally over every rank's list.
+        func list(_ r: Int, _ e: Int) -> TopTwo {
+            TopTwo(bestScore: Float((e * 31 + r * 17) % 11), best: Int32(2 * (r * count + e)),
+                   secondScore: Float((e * 31 + r * 17) % 11) - Float(1 + (e + r) % 3), second: Int32(2 * (r * count + e) + 1))
+        }
+        var merged = (0..<count).map { list(rank, $0) }
+        try merged.withUnsafeMutableBufferPointer { try world.allreduceTopTwo($0) }
+        for e in 0..<count {
+            var expected = list(0, e)
+            for r in 1..<max(1, size) { expected = TopTwo.merge(expected, list(r, e)) }
+            let same = (merged[e].best, merged[e].second, merged[e].bestScore, merged[e].secondScore)
+                == (expected.best, expected.second, expected.bestScore, expected.secondScore)
+            if !same { failures.append("top-two entry \(e): \(merged[e]) instead of \(expected)"); break }
+        }
+        // Left-to-right fold: rank r appends r, so the state is 0, 1, ..., K-1 in order.
+        var state = [Double](repeating: -1, count: size)
+        try world.sequentialFold(&state) { $0[rank] = Double(rank) }
+        if state != (0..<size).map(Double.init) { failures.append("fold: \(state)") }
+        try world.agree(failures.isEmpty ? nil : LatentOTError.invalidValue(field: "MPI collectives", expected: "the known results",
+                                                                            found: failures.joined(separator: "; ")))
+
+        // Latency and bandwidth of the solver's allreduce (MAXLOC on 8-byte pairs).
+        let clock = ContinuousClock()
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let start = clock.now
+            try body()
+            let d = clock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        var small = [ScoreIndex](repeating: .none, count: 1)
+        try world.barrier()
+        let latency = try seconds { for _ in 0..<repetitions { try small.withUnsafeMutableBufferPointer { try world.allreduceMaxLocation($0) } } }
+            / Double(repetitions)
+        var large = [ScoreIndex](repeating: ScoreIndex(score: Float(rank), index: Int32(rank)), count: points)
+        try world.barrier()
+        let bulk = try seconds { for _ in 0..<10 { try large.withUnsafeMutableBufferPointer { try world.allreduceMaxLocation($0) } } } / 10
+        let host = ProcessInfo.processInfo.hostName
+        var hostBytes = [UInt8](repeating: 0, count: 64)
+        if rank == 0 {
+            print("MPI: \(MPIEnvironment.libraryVersion)")
+            print("\(size) ranks; collectives correct (MAXLOC, top-two merge, left-to-right fold)")
+            print(String(format: "allreduce MAXLOC of 1 pair: %.1f µs; of %d pairs (%d bytes): %.2f ms, %.0f MB/s of payload",
+                         latency * 1e6, points, points * 8, bulk * 1e3, Double(points * 8) / bulk / 1e6))
+        }
+        // Where each rank runs.
+        for r in 0..<size {
+            if r == rank { let bytes = Array(host.utf8.prefix(63)); hostBytes.replaceSubrange(0..<bytes.count, with: bytes) }
+            try hostBytes.withUnsafeMutableBytes { try world.broadcast($0, root: r) }
+            if rank == 0 { print("rank \(r): \(String(decoding: hostBytes.prefix { $0 != 0 }, as: UTF8.self))") }
+            hostBytes = [UInt8](repeating: 0, count: 64)
+        }
+    }
+}
+
 #else
+
+extension TransportMPICheckCommand {
+    func run() throws {
+        throw ValidationError("mpi-check needs a latentot built with Open MPI: install libopenmpi-dev and openmpi-bin, "
+                              + "then rebuild (`make build`; LATENTOT_MPI=1 forces it). This binary was built without MPI.")
+    }
+}
 
 extension TransportSolveCommand {
     func runDistributed() throws {
@@ -234,6 +312,26 @@ extension TransportSolveCommand {
 }
 
 #endif
+
+/// `latentot transport mpi-check`: run under `mpirun -np K` to check that the ranks can talk
+/// (MAXLOC, the top-two merge and the left-to-right fold give the known results) and to measure
+/// the allreduce latency and bandwidth that the scaling model of docs/distributed.md needs.
+struct TransportMPICheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mpi-check",
+        abstract: "Check the MPI collectives of the distributed solver and time its allreduce (run under mpirun).")
+
+    @Option(help: "Pairs (8 bytes each) in the bandwidth measurement.")
+    var points: Int = 1 << 20
+
+    @Option(help: "Repetitions of the latency measurement.")
+    var repetitions: Int = 1000
+
+    func validate() throws {
+        guard (1...(1 << 26)).contains(points) else { throw ValidationError("--points must be in 1...2^26, got \(points)") }
+        guard (1...1_000_000).contains(repetitions) else { throw ValidationError("--repetitions must be in 1...1000000, got \(repetitions)") }
+    }
+}
 
 /// The rows of a 2-D `.npy` of float32 or float64 (C order, uncompressed) read by range, without
 /// reading the rest of the file.

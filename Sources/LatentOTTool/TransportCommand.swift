@@ -10,7 +10,7 @@ struct TransportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transport",
         abstract: "Semi-discrete optimal transport on your own codes (.npy), and sampling through its map.",
-        subcommands: [TransportSolveCommand.self, TransportSampleCommand.self])
+        subcommands: [TransportSolveCommand.self, TransportSampleCommand.self, TransportMPICheckCommand.self])
 }
 
 enum SourceChoice: String, ExpressibleByArgument, CaseIterable {

@@ -46,6 +46,14 @@ struct MPIRunTests {
         }
     }
 
+    /// `transport mpi-check`: MAXLOC, the top-two user operation and the fold under real MPI.
+    @Test(arguments: [2, 3])
+    func collectivesCheckPasses(ranks: Int) throws {
+        let result = try MPIRun.mpirun(ranks: ranks, [MPIRun.binary, "transport", "mpi-check", "--points", "4096",
+                                                      "--repetitions", "10"], timeout: 60)
+        #expect(result.status == 0 && result.output.contains("\(ranks) ranks; collectives correct"), "\(result.output)")
+    }
+
     /// A rank that exits mid-solve: the job ends within seconds with a non-zero status, the failing
     /// rank's message and a message from every other rank.
     @Test(arguments: [3, 0])
