@@ -297,18 +297,21 @@ extension TransportMPICheckCommand {
 
 #else
 
-extension TransportMPICheckCommand {
-    func run() throws {
-        throw ValidationError("mpi-check needs a latentot built with Open MPI: install libopenmpi-dev and openmpi-bin, "
-                              + "then rebuild (`make build`; LATENTOT_MPI=1 forces it). This binary was built without MPI.")
+/// The error of the MPI paths in a binary built without MPI.
+struct MPIUnavailable: Error, CustomStringConvertible {
+    var option: String
+    var description: String {
+        "\(option) needs a latentot built with Open MPI: install libopenmpi-dev and openmpi-bin, then rebuild "
+            + "(`make build`; LATENTOT_MPI=1 forces it). This binary was built without MPI."
     }
 }
 
+extension TransportMPICheckCommand {
+    func run() throws { throw MPIUnavailable(option: "transport mpi-check") }
+}
+
 extension TransportSolveCommand {
-    func runDistributed() throws {
-        throw ValidationError("--distributed needs a latentot built with Open MPI: install libopenmpi-dev and openmpi-bin, "
-                              + "then rebuild (`make build`; LATENTOT_MPI=1 forces it). This binary was built without MPI.")
-    }
+    func runDistributed() throws { throw MPIUnavailable(option: "--distributed") }
 }
 
 #endif
