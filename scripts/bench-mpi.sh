@@ -46,13 +46,15 @@ for label in ("k1-all-cores", "k1-one-core", "k2-one-core-each"):
     s = [h["seconds"] for h in r["history"]]
     steps = [b - a for a, b in zip(s, s[1:])] or [s[0]]
     per_step = statistics.median(steps)
-    rows[label] = {"ranks": r["distributed"]["ranks"], "secondsPerStep": per_step,
+    cpu = r["distributed"]["cpuSecondsPerStepByRank"]
+    rows[label] = {"ranks": r["distributed"]["ranks"], "secondsPerStep": per_step, "cpuSecondsPerStepByRank": cpu,
                    "bytesPerStepPerRank": r["distributed"]["bytesPerStep"],
                    "assignmentBytesPerPoint": r["distributed"]["assignmentBytesPerPoint"],
                    "targetsPerRank": r["distributed"]["targetsPerRank"],
                    "gflopsPerSecond": 2.0 * n * m * d / per_step / 1e9}
-    print(f"{label:18s} K={rows[label]['ranks']}  {per_step:7.3f} s/step  {rows[label]['gflopsPerSecond']:6.1f} GFLOP/s  "
-          f"{rows[label]['bytesPerStepPerRank']:,.0f} bytes/step/rank")
+    print(f"{label:18s} K={rows[label]['ranks']}  wall {per_step:7.3f} s/step ({rows[label]['gflopsPerSecond']:5.1f} GFLOP/s)  "
+          f"CPU per rank {', '.join(f'{c:.3f}' for c in cpu)} s/step  {rows[label]['bytesPerStepPerRank']:,.0f} bytes/step/rank")
+print("(wall times include whatever else runs on the machine; CPU seconds per rank do not)")
 json.dump({"M": m, "d": d, "pointsPerStep": n, "cases": rows}, open(f"{out}/summary.json", "w"), indent=2, sort_keys=True)
 print(f"wrote {out}/summary.json")
 PY

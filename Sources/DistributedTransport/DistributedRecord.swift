@@ -17,6 +17,9 @@ public struct DistributedRecord: Codable, Sendable, Equatable {
     public var evaluation: CellErrorEstimate?
     /// Payload bytes this rank passed to collectives and messages during the step (evaluation included).
     public var bytesCommunicated: Int
+    /// CPU seconds of this rank's process (all its threads) during the step: the compute cost,
+    /// unaffected by other load on the machine, unlike `seconds`.
+    public var cpuSeconds: Double
 
     /// The same step as a `SolverRecord` (for `TransportReport` and its convergence plot).
     /// `SolverRecord`'s memberwise initialiser is internal to Transport, so the record is decoded
@@ -56,4 +59,16 @@ public struct DistributedSolution: Sendable {
     public var bytesPerStep: Double {
         history.isEmpty ? 0 : Double(history.reduce(0) { $0 + $1.bytesCommunicated }) / Double(history.count)
     }
+
+    /// The mean CPU seconds of this rank per step (each step's kernel, reductions and update).
+    public var cpuSecondsPerStep: Double {
+        history.isEmpty ? 0 : history.reduce(0) { $0 + $1.cpuSeconds } / Double(history.count)
+    }
+}
+
+/// CPU seconds used by this process so far, all threads (`CLOCK_PROCESS_CPUTIME_ID`).
+public func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }

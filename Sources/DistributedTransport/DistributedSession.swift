@@ -22,6 +22,7 @@ final class DistributedSession {
     var latest: CellErrorEstimate? = nil
     var lastEvaluatedStep = -1
     var stepStartBytes = 0
+    var stepStartCPU = 0.0
     let progress: ((DistributedProgress) -> Void)?
 
     // Scratch of one batch.
@@ -170,6 +171,7 @@ final class DistributedSession {
         var record = record
         record.seconds = elapsed()
         record.bytesCommunicated = communicator.bytesCommunicated - stepStartBytes
+        record.cpuSeconds = processCPUSeconds() - stepStartCPU
         history.append(record)
         if !isFinal {
             progress?(DistributedProgress(record: record, latestEvaluation: latest,

@@ -131,13 +131,14 @@ public struct DistributedSolver: Sendable {
             if try session.isOverTime() { stopReason = .timeBudget; break }
             step += 1
             session.stepStartBytes = session.communicator.bytesCommunicated
+            session.stepStartCPU = processCPUSeconds()
             let sample = try session.trainingSample(count: points, heights: heights)
             let (estimate, energy) = try session.estimateWithEnergy(sample, heights: heights)
             var record = DistributedRecord(
                 step: step, cellCount: problem.targetCount, energy: energy, maxRelativeError: estimate.maxRelativeError,
                 meanRelativeError: estimate.meanRelativeError, rmsRelativeError: estimate.rmsRelativeError,
                 emptyCells: estimate.emptyCells, pointsPerStep: sample.pointCount, learningRate: rate, seconds: 0,
-                evaluation: nil, bytesCommunicated: 0)
+                evaluation: nil, bytesCommunicated: 0, cpuSeconds: 0)
 
             windowSquares += estimate.rmsRelativeError * estimate.rmsRelativeError
             windowSteps += 1

@@ -99,20 +99,24 @@ extension TransportSolveCommand {
             bar?.update(progress.isFinal ? total : progress.record.step, status: error)
         }
         let heights = try gatherHeights(solution.localHeights, partition: partition, communicator: world)
+        var cpuByRank = [Double](repeating: 0, count: size) // one rank per entry: an exact gather
+        cpuByRank[rank] = solution.cpuSecondsPerStep
+        try cpuByRank.withUnsafeMutableBufferPointer { try world.allreduce($0, .sum) }
 
         // Only rank 0 writes, then every rank learns whether it worked.
         localError = nil
         if rank == 0, let heights {
             do {
                 try writeSolution(heights: heights, problem: problem, solution: solution, weights: targetWeights,
-                                  ranks: size, setupBytes: setupBytes, totalSeconds: Date().timeIntervalSince(started))
+                                  ranks: size, setupBytes: setupBytes, cpuByRank: cpuByRank,
+                                  totalSeconds: Date().timeIntervalSince(started))
             } catch { localError = error }
         }
         try world.agree(localError)
     }
 
     private func writeSolution(heights: [Double], problem: DistributedProblem, solution: DistributedSolution, weights: [Double]?,
-                               ranks: Int, setupBytes: Int, totalSeconds: Double) throws {
+                               ranks: Int, setupBytes: Int, cpuByRank: [Double], totalSeconds: Double) throws {
         let (values, rows) = try CodesFile.read(codes)
         let settings = solverOptionsForReport
         let history = try DistributedRecord.solverRecords(solution.history)
@@ -128,6 +132,7 @@ extension TransportSolveCommand {
                 ranks: ranks, bytesPerStep: solution.bytesPerStep, assignmentBytesPerPoint: MemoryLayout<ScoreIndex>.stride,
                 solveBytes: solution.bytesCommunicated, setupBytes: setupBytes,
                 secondsPerStep: solution.iterations > 0 ? solution.seconds / Double(solution.iterations) : 0,
+                cpuSecondsPerStepByRank: cpuByRank,
                 totalSeconds: totalSeconds, targetsPerRank: (0..<ranks).map { problem.partition.range(of: $0).count },
                 partitionTile: problem.partition.granularity, mpiLibrary: MPIEnvironment.libraryVersion))
         // TransportReport's initialiser is internal to LatentOT: decode it from the same keys.
@@ -181,7 +186,10 @@ struct DistributedReportFile: Codable {
         /// Payload bytes per rank during the solve, and during setup (normalisation, duplicate check).
         var solveBytes: Int
         var setupBytes: Int
+        /// Wall-clock seconds per step on rank 0 (solve seconds / steps, the final evaluation included).
         var secondsPerStep: Double
+        /// Mean CPU seconds per step of each rank (all its threads): the compute, whatever else runs.
+        var cpuSecondsPerStepByRank: [Double]
         var totalSeconds: Double
         var targetsPerRank: [Int]
         var partitionTile: Int
