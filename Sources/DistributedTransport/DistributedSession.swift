@@ -76,7 +76,13 @@ final class DistributedSession {
         while done < count {
             let n = min(batch, count - done)
             try points.withUnsafeMutableBufferPointer { p in
-                problem.source.fill(points: p.baseAddress!, start: start + done, count: n, dimension: d, sequence: sequence)
+                // Every rank generates every point (replicated work, O(N·d)): on all cores, in 256-point pieces.
+                let base = p.baseAddress!, first = start + done, source = problem.source
+                let pieces = Parallel.ranges((n + 255) / 256, maxChunks: Parallel.coreCount)
+                Parallel.forEach(pieces.count) { piece in
+                    let lower = pieces[piece].lowerBound * 256, upper = min(n, pieces[piece].upperBound * 256)
+                    source.fill(points: base + lower * d, start: first + lower, count: upper - lower, dimension: d, sequence: sequence)
+                }
                 try winners.withUnsafeMutableBufferPointer { w in
                     try localBest.withUnsafeMutableBufferPointer { b in
                         try localScore.withUnsafeMutableBufferPointer { s in
