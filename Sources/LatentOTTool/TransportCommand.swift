@@ -35,8 +35,8 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Step limit.")
     var maxIterations: Int?
 
-    @Option(help: "Time budget in seconds.")
-    var timeBudget: Double = 300
+    @Option(help: "Time budget in seconds (the result then depends on the machine's speed; tolerance and --max-iterations stops are reproducible).")
+    var timeBudget: Double?
 
     @Option(name: .customLong("ot-learning-rate"), help: "Adam learning rate of the OT solver, relative to the code scale.")
     var learningRate: Double?
@@ -55,7 +55,7 @@ struct SolverOptions: ParsableArguments {
         if let maxErrorTolerance, !(maxErrorTolerance >= 0 && maxErrorTolerance.isFinite) {
             throw ValidationError("--max-error-tolerance must be ≥ 0, got \(maxErrorTolerance)")
         }
-        guard timeBudget > 0 && timeBudget.isFinite else { throw ValidationError("--time-budget must be > 0 seconds, got \(timeBudget)") }
+        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) { throw ValidationError("--time-budget must be > 0 seconds, got \(timeBudget)") }
         if let maxIterations, maxIterations < 0 { throw ValidationError("--max-iterations must be ≥ 0, got \(maxIterations)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--ot-learning-rate must be > 0, got \(learningRate)") }
         if let pointsPerStep, !(1...(1 << 26)).contains(pointsPerStep) { throw ValidationError("--points-per-step must be in 1...2^26, got \(pointsPerStep)") }
