@@ -10,7 +10,7 @@ struct TransportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transport",
         abstract: "Semi-discrete optimal transport on your own codes (.npy), and sampling through its map.",
-        subcommands: [TransportSolveCommand.self, TransportSampleCommand.self])
+        subcommands: [TransportSolveCommand.self, TransportSampleCommand.self, TransportMPICheckCommand.self])
 }
 
 enum SourceChoice: String, ExpressibleByArgument, CaseIterable {
@@ -108,7 +108,11 @@ struct TransportSolveCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String
 
+    @Flag(help: "Split the codes across the ranks of an MPI job (run under `mpirun -np K`); Adam only. See docs/distributed.md.")
+    var distributed = false
+
     func run() throws {
+        if distributed { return try runDistributed() } // DistributedSolve.swift
         let (values, rows) = try CodesFile.read(codes)
         let dimension = values.count / rows
         let targetWeights = try weights.map { try WeightsFile.read($0, count: rows) }
