@@ -142,7 +142,9 @@ public struct ToyExperiment {
         var validationGenerator = SeededGenerator.stream(seed: seed, label: 4)
         let moreReal = distribution.sample(count: sampleCount, using: &validationGenerator)
 
-        let pureCodes = normalization.invert(pure.codes), extendedCodes = normalization.invert(extended.codes)
+        // Pure samples are training targets: take them by index (exact), not through the inverse normalisation.
+        let pureCodes = pure.bestTargets.flatMap { raw[(2 * Int($0))..<(2 * Int($0) + 2)] }
+        let extendedCodes = normalization.invert(extended.codes)
         let reports = [
             "pure": score("pure", codes: pureCodes, acceptance: 1, threshold: nil),
             "extended": score("extended", codes: extendedCodes, acceptance: extended.acceptanceRate, threshold: extended.angleThreshold),
