@@ -23,6 +23,9 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Source measure: uniform (on [-1,1]^d, codes normalised into it) or gaussian.")
     var source: SourceChoice = .uniform
 
+    @Option(help: "Code normalisation: matched (the codes' RMS coordinate matches the source's) or maximum (largest coordinate = 1; the rule of --distributed).")
+    var normalization: TransportJob.NormalizationRule = .matched
+
     @Option(help: "Stop when the noise-corrected RMS relative cell error (fresh points) is at most this.")
     var tolerance: Double = 0.1
 
@@ -77,6 +80,7 @@ struct SolverOptions: ParsableArguments {
 }
 
 extension SolverMethod: ExpressibleByArgument {}
+extension TransportJob.NormalizationRule: ExpressibleByArgument {}
 extension InitialHeights: ExpressibleByArgument {}
 
 /// Runs a transport job with progress on standard error.
@@ -116,7 +120,8 @@ struct TransportSolveCommand: ParsableCommand {
         let (values, rows) = try CodesFile.read(codes)
         let dimension = values.count / rows
         let targetWeights = try weights.map { try WeightsFile.read($0, count: rows) }
-        let job = TransportJob(solver: solverOptions.solver, source: solverOptions.source.distribution)
+        let job = TransportJob(solver: solverOptions.solver, source: solverOptions.source.distribution,
+                               normalization: solverOptions.normalization)
         let (solution, report) = try runTransport(job, codes: values, dimension: dimension, weights: targetWeights,
                                                   seed: seedOption.seed, label: "solve M=\(rows) d=\(dimension)")
         let store = try FolderStore(out, create: true)

@@ -22,7 +22,7 @@ struct MPIRunTests {
 
         let single = folder.appendingPathComponent("single").path
         let reference = try MPIRun.run([MPIRun.binary, "transport", "solve", "--codes", codes, "--out", single,
-                                        "--method", "adam", "--initial-heights", "voronoi"] + Self.solveArguments)
+                                        "--method", "adam", "--initial-heights", "voronoi", "--normalization", "maximum"] + Self.solveArguments)
         try #require(reference.status == 0, "single process: \(reference.output)")
         let expectedHeights = try NumpyArray.read(URL(fileURLWithPath: single + "/heights.npy")).doubleValues
         let expectedSamples = try MPIRun.sample(single, in: folder)
