@@ -25,8 +25,8 @@ import Transport
     }
 
     /// With a Gaussian source and equal weights, symmetric targets split R at 0: equal heights.
-    /// Tolerance 0.03: a 1 % relative error of a 0.5 cell moves the boundary to Φ⁻¹(0.4975) ≈ −0.0063…
-    /// at the 0.01 stop, i.e. |h_1 − h_2| = 2|x| ≤ 0.025.
+    /// Tolerance 0.03: at the 1 % stop a 0.5 cell may hold 0.495, which puts the boundary at
+    /// x = Φ⁻¹(0.495) ≈ −0.0125, i.e. |h_1 − h_2| = 2|x| ≤ 0.025.
     @Test func gaussianSourceSymmetricTargets() throws {
         let problem = try SemiDiscreteProblem(targets: [-1, 1], dimension: 1, source: .gaussian)
         let solution = try solver(tolerance: .maxRelativeError(0.01)).solve(problem, seed: 2, initialHeights: [0.3, -0.3])
