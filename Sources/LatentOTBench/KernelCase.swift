@@ -34,11 +34,12 @@ struct KernelCase {
             log("case 1: \(shape.label)")
             let result = measure(shape)
             results.append(result.json)
-            reporter.row(1, "kernel GFLOP/s, \(shape.label)", latentOT: format(result.kernelGFLOPs),
-                         baseline: "sgemm \(format(result.sgemmGFLOPs)); +argmax \(format(result.baselineGFLOPs))",
-                         ratio: "time \(times(result.kernelSeconds / result.sgemmSeconds)) of sgemm; \(times(result.baselineSeconds / result.kernelSeconds)) faster than sgemm+argmax")
-            reporter.row(1, "kernel = brute force, \(shape.label)", latentOT: "\(result.mismatches) wrong of \(result.verified)",
-                         baseline: "\(result.baselineMismatches) wrong", ratio: "ties \(result.ties)")
+            reporter.row(1, "GFLOP/s (2·N·M·d), \(shape.label)", latentOT: "kernel " + format(result.kernelGFLOPs),
+                         baseline: "sgemm \(format(result.sgemmGFLOPs)); sgemm+argmax \(format(result.baselineGFLOPs)); cache-tiled sgemm+argmax \(format(result.tiledGFLOPs))",
+                         ratio: "kernel time \(times(result.kernelSeconds / result.sgemmSeconds)) sgemm's (\(format(100 * result.kernelGFLOPs / result.sgemmGFLOPs, digits: 3))% of its GFLOP/s); \(times(result.kernelSeconds / result.tiledSeconds)) cache-tiled brute force's")
+            reporter.row(1, "kernel = Double brute force on \(result.verified) points, \(shape.label)",
+                         latentOT: "\(result.mismatches) wrong best, \(result.secondMismatches) wrong second",
+                         baseline: "\(result.baselineMismatches) / \(result.tiledMismatches) wrong", ratio: "ties \(result.ties)")
         }
         reporter.emit(case: 1, name: "cell-kernel", ["shapes": results, "repetitions": repetitions,
                                                       "blasThreads": BLAS.threadCount, "cores": Parallel.coreCount])
@@ -49,12 +50,14 @@ struct KernelCase {
         var kernelSeconds: Double
         var sgemmSeconds: Double
         var baselineSeconds: Double
+        var tiledSeconds: Double
         var packSeconds: Double
-        var tileWidth: Int
-        var tileBytes: Int
+        var sgemmLayout: String
+        var tiledLayout: String
         var verified: Int
         var mismatches: Int
         var baselineMismatches: Int
+        var tiledMismatches: Int
         var ties: Int
         var secondMismatches: Int
         var maxGapError: Double
@@ -62,6 +65,7 @@ struct KernelCase {
         var kernelGFLOPs: Double { shape.flops / kernelSeconds / 1e9 }
         var sgemmGFLOPs: Double { shape.flops / sgemmSeconds / 1e9 }
         var baselineGFLOPs: Double { shape.flops / baselineSeconds / 1e9 }
+        var tiledGFLOPs: Double { shape.flops / tiledSeconds / 1e9 }
 
         var json: [String: Any] {
             ["N": shape.points, "M": shape.targets, "d": shape.dimension, "gflop": shape.flops / 1e9,
@@ -70,9 +74,12 @@ struct KernelCase {
              "kernelOverSgemmTime": kernelSeconds / sgemmSeconds,
              "fractionOfSgemmGFLOPs": kernelGFLOPs / sgemmGFLOPs,
              "kernelOverSgemmArgmaxTime": kernelSeconds / baselineSeconds,
+             "cacheTiledArgmaxSeconds": tiledSeconds, "cacheTiledArgmaxGFLOPs": tiledGFLOPs,
+             "kernelOverCacheTiledArgmaxTime": kernelSeconds / tiledSeconds,
              "packSeconds": packSeconds,
-             "sgemmTiles": "\(tileWidth) targets per sgemm call (\(tileBytes >> 20) MiB of scores; the full N×M matrix would take \((shape.points * shape.targets * 4) >> 20) MiB)",
+             "sgemmLayout": sgemmLayout, "cacheTiledLayout": tiledLayout,
              "verification": ["points": verified, "bestMismatches": mismatches, "baselineBestMismatches": baselineMismatches,
+                              "cacheTiledBestMismatches": tiledMismatches,
                               "ties": ties, "secondMismatches": secondMismatches, "maxGapError": maxGapError]]
         }
     }
@@ -99,6 +106,17 @@ struct KernelCase {
             }
         }
         let baselineLast = bruteBest // of the last run's points
+        let tiledBrute = BruteForceArgmax(targets: codes.values, dimension: d, maximumPoints: n, layout: BruteForceArgmax.referenceLayout)
+        let tiled = Stopwatch.median(runs) { r in
+            points[r].withUnsafeBufferPointer { x in
+                heights.withUnsafeBufferPointer { h in
+                    bruteBest.withUnsafeMutableBufferPointer { b in
+                        tiledBrute.argmax(points: x.baseAddress!, count: n, heights: h.baseAddress!, best: b.baseAddress!)
+                    }
+                }
+            }
+        }
+        let tiledLast = bruteBest
 
         let (packSeconds, cells) = Stopwatch.time { PowerCells(targets: codes.values, dimension: d) }
         var best = [Int32](repeating: 0, count: n), second = best
@@ -117,13 +135,14 @@ struct KernelCase {
         }
         // Both ran last on points[runs - 1]: check a subset against a Double brute force.
         let check = verify(points: points[runs - 1], codes: codes, heights: heights, best: best, second: second,
-                           gap: gap, baselineBest: baselineLast)
+                           gap: gap, baselineBest: baselineLast, tiledBest: tiledLast)
         // The first run is the warm-up: the median of the rest.
         func median(_ all: [Double]) -> Double { let s = all.dropFirst().sorted(); return s[s.count / 2] }
         return Result(shape: shape, kernelSeconds: median(kernel.all), sgemmSeconds: median(sgemm.all),
-                      baselineSeconds: median(baseline.all), packSeconds: packSeconds, tileWidth: brute.tileWidth,
-                      tileBytes: brute.scoreBytes, verified: check.points, mismatches: check.mismatches,
-                      baselineMismatches: check.baselineMismatches, ties: check.ties,
+                      baselineSeconds: median(baseline.all), tiledSeconds: median(tiled.all), packSeconds: packSeconds,
+                      sgemmLayout: brute.layoutDescription, tiledLayout: tiledBrute.layoutDescription,
+                      verified: check.points, mismatches: check.mismatches,
+                      baselineMismatches: check.baselineMismatches, tiledMismatches: check.tiledMismatches, ties: check.ties,
                       secondMismatches: check.secondMismatches, maxGapError: check.maxGapError)
     }
 
@@ -131,11 +150,12 @@ struct KernelCase {
     /// kernel's unless the two scores tie within Float rounding (`tieTolerance`, relative to the
     /// score scale), and likewise the second; the gap must equal the Double gap within that tolerance.
     func verify(points: [Float], codes: BenchData.Codes, heights: [Float], best: [Int32], second: [Int32],
-                gap: [Float], baselineBest: [Int32])
-        -> (points: Int, mismatches: Int, baselineMismatches: Int, ties: Int, secondMismatches: Int, maxGapError: Double) {
+                gap: [Float], baselineBest: [Int32], tiledBest: [Int32])
+        -> (points: Int, mismatches: Int, baselineMismatches: Int, tiledMismatches: Int, ties: Int, secondMismatches: Int,
+            maxGapError: Double) {
         let d = codes.dimension, m = codes.count
         let count = min(verificationPoints, points.count / d)
-        var mismatches = 0, baselineMismatches = 0, ties = 0, secondMismatches = 0, maxGapError = 0.0
+        var mismatches = 0, baselineMismatches = 0, tiledMismatches = 0, ties = 0, secondMismatches = 0, maxGapError = 0.0
         for p in 0..<count {
             var scores = [Double](repeating: 0, count: m)
             var scale = 0.0
@@ -163,6 +183,7 @@ struct KernelCase {
             if !kernelJudgement.ok { mismatches += 1 }
             if kernelJudgement.tie { ties += 1 }
             if !judge(Int(baselineBest[p]), first).ok { baselineMismatches += 1 }
+            if !judge(Int(tiledBest[p]), first).ok { tiledMismatches += 1 }
             if m > 1 {
                 let pickedSecond = Int(second[p])
                 let secondOK = pickedSecond == runner || judge(pickedSecond, runner).ok
@@ -172,6 +193,6 @@ struct KernelCase {
                 maxGapError = max(maxGapError, error / max(scale, 1e-12))
             }
         }
-        return (count, mismatches, baselineMismatches, ties, secondMismatches, maxGapError)
+        return (count, mismatches, baselineMismatches, tiledMismatches, ties, secondMismatches, maxGapError)
     }
 }

@@ -8,7 +8,7 @@ import Transport
 /// - source uniform on `[-1/2, 1/2]^d` by (unscrambled) Sobol points, the same first `N` points
 ///   every step;
 /// - cell measures = argmax counts / N, from a full recomputation of the scores each step
-///   (`BruteForceArgmax`: tiled plain sgemm + argmax);
+///   (`BruteForceArgmax` with cache-sized tiles: plain sgemm + argmax, as fast as brute force gets here);
 /// - gradient `g = counts/N - ν`; Adam without bias correction (`m ← .9m + .1g`,
 ///   `v ← .999v + .001g²`, `h ← h - lr·m/(√v + 1e-8)`), then `h ← h - mean(h)`;
 /// - stop when `‖g‖₂ < 2e-3` or at 20,000 steps; the point count doubles after 30 steps without
@@ -55,7 +55,8 @@ final class ReferenceSolver {
         adam = Adam(parameterCount: problem.targetCount, learningRate: settings.learningRate,
                     beta1: 0.9, beta2: 0.999, epsilon: 1e-8, biasCorrection: false)
         points = settings.initialPoints
-        brute = BruteForceArgmax(targets: problem.targets, dimension: problem.dimension, maximumPoints: points)
+        brute = BruteForceArgmax(targets: problem.targets, dimension: problem.dimension, maximumPoints: points,
+                                 layout: BruteForceArgmax.referenceLayout)
         best = [Int32](repeating: 0, count: points)
         sourcePoints = ReferenceSolver.firstSobolPoints(points, dimension: problem.dimension)
     }
@@ -126,7 +127,8 @@ final class ReferenceSolver {
     private func grow(to newCount: Int) {
         points = newCount
         sourcePoints = ReferenceSolver.firstSobolPoints(newCount, dimension: problem.dimension)
-        brute = BruteForceArgmax(targets: problem.targets, dimension: problem.dimension, maximumPoints: newCount)
+        brute = BruteForceArgmax(targets: problem.targets, dimension: problem.dimension, maximumPoints: newCount,
+                                 layout: BruteForceArgmax.referenceLayout)
         best = [Int32](repeating: 0, count: newCount)
     }
 }
