@@ -31,9 +31,11 @@ test: deps
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 
+## Benchmarks against baselines measured in the same run (docs/benchmarks.md). FULL=1 also runs the
+## reference solver to the tolerance and records its steps; BENCH_ARGS passes more flags (e.g. --quick).
 bench: deps
 	$(SWIFT) build -c release --product latentot-bench
-	.build/release/latentot-bench $(if $(FULL),--full,)
+	.build/release/latentot-bench $(if $(FULL),--full,) $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

@@ -86,7 +86,7 @@ final class BruteForceArgmax {
         case .wholeTiles:
             return "one \(Parallel.coreCount)-thread sgemm per tile of \(tileRows) points × \(tileWidth) targets (\(scoreBytes >> 20) MiB of scores; the full N×M matrix would take \((maximumPoints * targetCount * 4) >> 20) MiB)"
         case .cacheTiles:
-            return "single-threaded sgemm per core on \(tileRows) × \(tileWidth) tiles (\(tileRows * tileWidth * 4 >> 10) KiB each, reused)"
+            return "single-threaded sgemm per core on \(tileRows) × \(tileWidth) tiles (\((tileRows * tileWidth * 4) >> 10) KiB each, reused)"
         }
     }
 

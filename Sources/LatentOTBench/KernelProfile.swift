@@ -157,3 +157,116 @@ struct KernelChildCommand: ParsableCommand {
         print(Reporter.json(kernel.measure(shape).json))
     }
 }
+
+/// How many flops a kernel could skip by grouping the targets (the maximum-inner-product-search
+/// idea of the issue): targets are cut into `G` groups by k-means; a group's best score on `x` is
+/// at most `<x, c_g> + r_g·|x| + max_{i∈g} h_i` (centre `c_g`, radius `r_g`), so a group whose bound
+/// is below the point's best (argmax) or second-best (top-2) score need not be scored. Measured on
+/// real assignments (`PowerCells.assign`), for several heights; the bound itself costs `N·G·d`.
+struct PruningEstimate {
+    var points: Int
+    var groupCounts: [Int] = [64, 256, 1024]
+
+    func run(codes: BenchData.Codes, heightSets: [(String, [Float])], reporter: Reporter) -> [[String: Any]] {
+        let d = codes.dimension, m = codes.count
+        let x = BenchData.sourcePoints(count: points, dimension: d, start: 1 << 20)
+        let cells = PowerCells(targets: codes.values, dimension: d)
+        var results: [[String: Any]] = []
+        for groupCount in groupCounts {
+            let groups = PruningEstimate.kMeans(codes, groupCount: groupCount)
+            for (name, heights) in heightSets {
+                let assignment = cells.assign(points: x, heights: heights)
+                // Group bounds: <x, c_g> by sgemm, then + r_g |x| + max h.
+                var maxHeight = [Float](repeating: -.infinity, count: groupCount)
+                for i in 0..<m { maxHeight[groups.label[i]] = max(maxHeight[groups.label[i]], heights[i]) }
+                var dots = [Float](repeating: 0, count: points * groupCount)
+                x.withUnsafeBufferPointer { xs in
+                    groups.centres.withUnsafeBufferPointer { c in
+                        dots.withUnsafeMutableBufferPointer { out in
+                            BLAS.sgemm(.none, .transpose, m: points, n: groupCount, k: d, a: xs.baseAddress!, lda: d,
+                                       b: c.baseAddress!, ldb: d, c: out.baseAddress!, ldc: groupCount)
+                        }
+                    }
+                }
+                var skippedBest = 0.0, skippedSecond = 0.0
+                for p in 0..<points {
+                    var norm: Float = 0
+                    for j in 0..<d { norm += x[p * d + j] * x[p * d + j] }
+                    norm = norm.squareRoot()
+                    let best = assignment.bestScore[p]
+                    let second = assignment.gap[p].isFinite ? best - assignment.gap[p] : -Float.infinity
+                    for g in 0..<groupCount where groups.size[g] > 0 {
+                        let bound = dots[p * groupCount + g] + groups.radius[g] * norm + maxHeight[g]
+                        if bound < best { skippedBest += Double(groups.size[g]) }
+                        if bound < second { skippedSecond += Double(groups.size[g]) }
+                    }
+                }
+                let fractionBest = skippedBest / Double(points * m), fractionSecond = skippedSecond / Double(points * m)
+                let overhead = Double(groupCount) / Double(m)
+                log(String(format: "pruning G=%d, heights %@: %.1f%% of scores skippable for the argmax, %.1f%% for top-2 (bounds cost %.2f%%)",
+                           groupCount, name, 100 * fractionBest, 100 * fractionSecond, 100 * overhead))
+                reporter.row(1, "profile: pruning by \(groupCount) k-means groups, \(name) heights, M=\(m) d=\(d)",
+                             latentOT: format(100 * fractionSecond) + "% of scores skippable (top-2), " + format(100 * fractionBest) + "% (argmax)",
+                             baseline: "bounds cost " + format(100 * overhead) + "% of brute force", ratio: "")
+                results.append(["groups": groupCount, "heights": name, "skippableArgmax": fractionBest,
+                                "skippableTop2": fractionSecond, "boundCostFraction": overhead,
+                                "meanRadius": groups.radius.reduce(0, +) / Float(groupCount)])
+            }
+        }
+        return results
+    }
+
+    struct Groups {
+        var centres: [Float]
+        var radius: [Float]
+        var size: [Int]
+        var label: [Int]
+    }
+
+    /// Lloyd's k-means (8 iterations from evenly spaced targets), then each group's radius.
+    static func kMeans(_ codes: BenchData.Codes, groupCount: Int, iterations: Int = 8) -> Groups {
+        let d = codes.dimension, m = codes.count, y = codes.values
+        var centres = [Float](repeating: 0, count: groupCount * d)
+        for g in 0..<groupCount {
+            let i = g * m / groupCount
+            for j in 0..<d { centres[g * d + j] = y[i * d + j] }
+        }
+        var label = [Int](repeating: 0, count: m)
+        var best = [Int32](repeating: 0, count: m)
+        for _ in 0..<iterations {
+            // Nearest centre = argmax <y, c> - |c|²/2.
+            var offsets = [Float](repeating: 0, count: groupCount)
+            for g in 0..<groupCount {
+                var squared: Float = 0
+                for j in 0..<d { squared += centres[g * d + j] * centres[g * d + j] }
+                offsets[g] = -squared / 2
+            }
+            let brute = BruteForceArgmax(targets: centres, dimension: d, maximumPoints: m,
+                                         layout: BruteForceArgmax.referenceLayout)
+            y.withUnsafeBufferPointer { ys in
+                offsets.withUnsafeBufferPointer { h in
+                    best.withUnsafeMutableBufferPointer { b in
+                        brute.argmax(points: ys.baseAddress!, count: m, heights: h.baseAddress!, best: b.baseAddress!)
+                    }
+                }
+            }
+            var sums = [Double](repeating: 0, count: groupCount * d), counts = [Int](repeating: 0, count: groupCount)
+            for i in 0..<m {
+                let g = Int(best[i]); label[i] = g; counts[g] += 1
+                for j in 0..<d { sums[g * d + j] += Double(y[i * d + j]) }
+            }
+            for g in 0..<groupCount where counts[g] > 0 {
+                for j in 0..<d { centres[g * d + j] = Float(sums[g * d + j] / Double(counts[g])) }
+            }
+        }
+        var radius = [Float](repeating: 0, count: groupCount), size = [Int](repeating: 0, count: groupCount)
+        for i in 0..<m {
+            let g = label[i]
+            size[g] += 1
+            var squared: Float = 0
+            for j in 0..<d { let v = y[i * d + j] - centres[g * d + j]; squared += v * v }
+            radius[g] = max(radius[g], squared.squareRoot())
+        }
+        return Groups(centres: centres, radius: radius, size: size, label: label)
+    }
+}

@@ -64,6 +64,7 @@ struct SolverCase {
     var codes: BenchData.Codes
     var evaluationPoints = 1 << 20
     var timeBudget: Double
+    var toyTimeBudget: Double
     var baselineSteps: Int
     var full: Bool
     var recordURL: URL
@@ -71,6 +72,10 @@ struct SolverCase {
     var seed: UInt64 = 1
     var runCodes = true
     var runToy = true
+    /// False: only the reference runs (`--baseline-only`, e.g. to record its steps).
+    var runLatentOT = true
+    /// Where `--full` leaves the reference's final heights (for `--profile`'s pruning estimate).
+    static var heightsFolder: URL { BenchEnvironment.projectFolder.appendingPathComponent("bench-out") }
 
     static let evaluationSeed: UInt64 = 0xE7A1_5EED
     static let checkSeed: UInt64 = 0xC4EC_5EED
@@ -83,7 +88,7 @@ struct SolverCase {
             let criterion = Criterion.rms(0.16)
             let label = "M=\(codes.count) d=\(codes.dimension)"
             log("case 2: \(label), \(codes.origin): LatentOT's solver to \(criterion.short)")
-            let latent = try latentOTSolve(problem, criterion, label: label)
+            let latent = runLatentOT ? try latentOTSolve(problem, criterion, label: label, budget: timeBudget) : nil
             let settings = ReferenceSolver.Settings(learningRate: 5e-2, initialPoints: 1 << 15)
             let key = "\(criterion.short) | \(codes.origin)"
             let baseline: [String: Any]
@@ -95,6 +100,7 @@ struct SolverCase {
                                            maxSeconds: baselineMaxSeconds, label: label)
                 let record = outcome.record(key: key, problem: codes.origin, criterion: criterion, settings: settings)
                 try BaselineRecordFile.upsert(record, at: recordURL)
+                SolverCase.saveHeights(outcome.heights, name: "reference-heights-\(codes.origin.hasPrefix("synthetic") ? "synthetic" : "codes-file")-M\(codes.count)-d\(codes.dimension).json")
                 log("case 2: recorded \(record.steps) steps (\(format(record.stepEquivalents)) first-step equivalents) in \(recordURL.path)")
                 baselineSeconds = outcome.seconds
                 baseline = outcome.json(mode: "measured to the tolerance (--full)", settings: settings)
@@ -116,8 +122,9 @@ struct SolverCase {
                 baseline = json
             }
             problems.append(["problem": label, "codes": codes.origin, "criterion": criterion.name,
-                             "latentOT": latent.json, "baseline": baseline,
-                             "speedup": baselineSeconds.map { $0 / latent.seconds } as Any])
+                             "latentOT": latent?.json ?? "skipped (--baseline-only)", "baseline": baseline,
+                             "speedup": SolverCase.speedup(baselineSeconds, latent) as Any,
+                             "speedupUpperBound": SolverCase.speedupBound(baselineSeconds, latent) as Any])
             let baselineText: String
             if let baselineSeconds, let steps = (baseline["record"] as? [String: Any])?["steps"] ?? baseline["steps"] {
                 baselineText = "\(format(baselineSeconds)) s (\(steps) steps at \(format(baseline["secondsPerFirstStep"] as? Double)) s)"
@@ -125,8 +132,8 @@ struct SolverCase {
                 baselineText = "\(format(baseline["secondsPerFirstStep"] as? Double)) s per step; steps not recorded"
             }
             reporter.row(2, "\(label) seconds to \(criterion.short) (2^\(evaluationPoints.trailingZeroBitCount) fresh points)",
-                         latentOT: "\(format(latent.seconds)) s (\(latent.steps) steps, \(latent.converged ? "converged" : latent.stopReason), \(format(latent.independentError)) on a check)",
-                         baseline: baselineText, ratio: baselineSeconds.map { times($0 / latent.seconds) + " faster" } ?? "—")
+                         latentOT: latent?.summary ?? "skipped",
+                         baseline: baselineText, ratio: SolverCase.ratioText(baselineSeconds, latent))
         }
         // Eight Gaussians.
         if runToy {
@@ -135,7 +142,7 @@ struct SolverCase {
             let criterion = Criterion.maximum(0.5)
             let label = "eight Gaussians M=256 d=2"
             log("case 2: \(label): LatentOT's solver to \(criterion.short)")
-            let latent = try latentOTSolve(problem, criterion, label: label)
+            let latent = runLatentOT ? try latentOTSolve(problem, criterion, label: label, budget: toyTimeBudget) : nil
             let settings = ReferenceSolver.Settings(learningRate: 2e-5, initialPoints: 10_000)
             let schedule = EvaluationSchedule(interval: 100, fineInterval: 10, nearFactor: 1.5,
                                               screenPoints: evaluationPoints, confirmPoints: evaluationPoints)
@@ -147,16 +154,44 @@ struct SolverCase {
                                               at: recordURL)
             }
             let baselineSeconds = outcome.reached ? outcome.seconds : nil
-            problems.append(["problem": label, "codes": toy.origin, "criterion": criterion.name, "latentOT": latent.json,
+            problems.append(["problem": label, "codes": toy.origin, "criterion": criterion.name,
+                             "latentOT": latent?.json ?? "skipped (--baseline-only)",
                              "baseline": outcome.json(mode: "measured to the tolerance", settings: settings),
-                             "speedup": baselineSeconds.map { $0 / latent.seconds } as Any])
+                             "speedup": SolverCase.speedup(baselineSeconds, latent) as Any,
+                             "speedupUpperBound": SolverCase.speedupBound(baselineSeconds, latent) as Any])
             reporter.row(2, "\(label) seconds to \(criterion.short)",
-                         latentOT: "\(format(latent.seconds)) s (\(latent.steps) steps, \(latent.converged ? "converged" : latent.stopReason), \(format(latent.independentError)) on a check)",
+                         latentOT: latent?.summary ?? "skipped",
                          baseline: "\(format(outcome.seconds)) s (\(outcome.steps) steps\(outcome.reached ? "" : ", not reached"))",
-                         ratio: baselineSeconds.map { times($0 / latent.seconds) + " faster" } ?? "—")
+                         ratio: SolverCase.ratioText(baselineSeconds, latent))
         }
         reporter.emit(case: 2, name: "solver", ["problems": problems, "evaluationPoints": evaluationPoints,
-                                                "timeBudget": timeBudget])
+                                                "timeBudget": timeBudget, "toyTimeBudget": toyTimeBudget])
+    }
+
+    /// "12.3× faster", or an upper bound when LatentOT stopped without meeting the tolerance.
+    static func ratioText(_ baselineSeconds: Double?, _ latent: LatentOutcome?) -> String {
+        guard let baselineSeconds, let latent else { return "—" }
+        let ratio = baselineSeconds / latent.seconds
+        return latent.converged ? times(ratio) + " faster" : "< " + times(ratio) + " (LatentOT did not reach the tolerance)"
+    }
+
+    static func speedup(_ baselineSeconds: Double?, _ latent: LatentOutcome?) -> Double? {
+        guard let baselineSeconds, let latent, latent.converged else { return nil }
+        return baselineSeconds / latent.seconds
+    }
+
+    static func speedupBound(_ baselineSeconds: Double?, _ latent: LatentOutcome?) -> Double? {
+        guard let baselineSeconds, let latent, !latent.converged else { return nil }
+        return baselineSeconds / latent.seconds
+    }
+
+    static func saveHeights(_ heights: [Double], name: String) {
+        do {
+            try FileManager.default.createDirectory(at: heightsFolder, withIntermediateDirectories: true)
+            try JSONSerialization.data(withJSONObject: heights).write(to: heightsFolder.appendingPathComponent(name), options: .atomic)
+        } catch {
+            log("could not save the reference's heights: \(error)")
+        }
     }
 
     // MARK: - LatentOT
@@ -169,6 +204,9 @@ struct SolverCase {
         var solverError: Double
         var independentError: Double
         var finalPoints: Int
+        var summary: String {
+            "\(format(seconds)) s (\(steps) steps, \(converged ? "converged" : stopReason), \(format(independentError)) on a check)"
+        }
         var json: [String: Any] {
             ["seconds": seconds, "steps": steps, "converged": converged, "stopReason": stopReason,
              "errorOnSolverEvaluation": solverError, "errorOnIndependentCheck": independentError,
@@ -181,11 +219,11 @@ struct SolverCase {
         var last = -Double.infinity
     }
 
-    func latentOTSolve(_ problem: SemiDiscreteProblem, _ criterion: Criterion, label: String) throws -> LatentOutcome {
+    func latentOTSolve(_ problem: SemiDiscreteProblem, _ criterion: Criterion, label: String, budget: Double) throws -> LatentOutcome {
         var solver = SemiDiscreteSolver()
         solver.tolerance = criterion.tolerance
         solver.evaluationPointCount = evaluationPoints
-        solver.timeBudget = timeBudget
+        solver.timeBudget = budget
         let throttle = Throttle()
         let (seconds, solution) = Stopwatch.time {
             solver.solve(problem, seed: seed) { progress in
@@ -221,6 +259,7 @@ struct SolverCase {
         var finalError: Double?
         var stoppedOnGradient: Bool
         var evaluations: [[Double]]
+        var heights: [Double]
 
         func json(mode: String, settings: ReferenceSolver.Settings) -> [String: Any] {
             ["mode": mode, "steps": steps, "stepEquivalents": stepEquivalents, "seconds": seconds,
@@ -290,6 +329,7 @@ struct SolverCase {
         return ReferenceOutcome(steps: reference.steps.count, stepEquivalents: reference.stepEquivalents, seconds: stepSeconds,
                                 secondsPerFirstStep: normalised[normalised.count / 2], initialPoints: settings.initialPoints,
                                 finalPoints: reference.points, reached: reached, finalError: finalError,
-                                stoppedOnGradient: reference.hasStoppedOnGradient, evaluations: evaluations)
+                                stoppedOnGradient: reference.hasStoppedOnGradient, evaluations: evaluations,
+                                heights: reference.heights)
     }
 }

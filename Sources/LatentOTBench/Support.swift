@@ -98,6 +98,12 @@ enum BenchEnvironment {
         return "unknown"
     }
 
+    /// The 1, 5 and 15 minute load averages (`/proc/loadavg`): other work on the machine.
+    static var loadAverage: String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     static var today: String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
