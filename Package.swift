@@ -1,9 +1,33 @@
 // swift-tools-version: 6.0
 // LatentOT: generative models by semi-discrete optimal transport in an autoencoder's latent space.
 import PackageDescription
+import Foundation
 
 /// Optimised numerics everywhere: the transport kernel and the network layers are hot loops.
 let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+/// Open MPI is optional. The distributed solver (`transport solve --distributed` under `mpirun`) is
+/// built only when MPI's development files are present, so a single-machine build needs nothing new.
+/// `LATENTOT_MPI=1` or `=0` forces the choice (the Makefile sets it from `pkg-config --exists ompi-c`,
+/// which also keys SwiftPM's manifest cache on it); otherwise the manifest looks for Open MPI's
+/// pkg-config file or header where Debian, Homebrew and /usr/local put them.
+let mpiIsAvailable: Bool = {
+    if let forced = ProcessInfo.processInfo.environment["LATENTOT_MPI"], !forced.isEmpty { return forced != "0" }
+    let candidates = ["x86_64-linux-gnu", "aarch64-linux-gnu"].flatMap {
+        ["/usr/lib/\($0)/pkgconfig/ompi-c.pc", "/usr/lib/\($0)/openmpi/include/mpi.h"]
+    } + ["/usr/lib/pkgconfig/ompi-c.pc", "/usr/local/lib/pkgconfig/ompi-c.pc", "/opt/homebrew/lib/pkgconfig/ompi-c.pc"]
+    return candidates.contains { FileManager.default.fileExists(atPath: $0) }
+}()
+
+/// The MPI targets: the C API, its thin Swift wrapper, the distributed solver and their tests.
+let mpiTargets: [Target] = mpiIsAvailable ? [
+    .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
+    .target(name: "MPIWrapper", dependencies: ["CMPI"], swiftSettings: fastMath),
+    .target(name: "DistributedTransport", dependencies: ["TensorModule", "Transport", "MPIWrapper"], swiftSettings: fastMath),
+    .testTarget(name: "DistributedTransportTests",
+                dependencies: ["DistributedTransport", "MPIWrapper", "Transport", "Datasets", "TestSupport"]),
+] : []
+let toolMPIDependencies: [Target.Dependency] = mpiIsAvailable ? ["DistributedTransport"] : []
 
 let package = Package(
     name: "LatentOT",
@@ -36,7 +60,8 @@ let package = Package(
                 dependencies: ["TensorModule", "NeuralNet", "Transport", "ImageFormats", "Datasets", "Metrics"],
                 swiftSettings: fastMath),
         .executableTarget(name: "LatentOTTool",
-                          dependencies: ["LatentOT", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                          dependencies: ["LatentOT", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+                            + toolMPIDependencies),
 
         .executableTarget(name: "LatentOTBench",
                           dependencies: ["LatentOT", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -52,6 +77,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "LatentOTTests", dependencies: ["LatentOT", "TestSupport"]),
         .testTarget(name: "LatentOTToolTests", dependencies: ["LatentOT", "TestSupport"]),
-    ],
+    ] + mpiTargets,
     swiftLanguageModes: [.v5]
 )

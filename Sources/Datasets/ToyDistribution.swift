@@ -65,6 +65,21 @@ public enum ToyDistribution: String, CaseIterable, Codable, Sendable {
     }
 
     /// `count` points as a tensor [count, 2].
+    /// `count` points with every mixture mode drawn equally often (mode `i mod K` for point i), in a
+    /// seeded random order: the same distribution as `sample`, without the multinomial imbalance of the
+    /// mode counts (a variance reduction for targets; distributions without modes sample as usual).
+    public func sampleStratified(count: Int, using generator: inout some RandomNumberGenerator) -> [Float] {
+        guard let modes, let deviation = standardDeviation else { return sample(count: count, using: &generator) }
+        let order = Shuffle.permutation(count: count, using: &generator)
+        var points = [Float](repeating: 0, count: 2 * count)
+        for (i, slot) in order.enumerated() {
+            let mode = modes[i % modes.count]
+            points[2 * slot] = Float(mode[0] + deviation * generator.nextGaussian())
+            points[2 * slot + 1] = Float(mode[1] + deviation * generator.nextGaussian())
+        }
+        return points
+    }
+
     public func sampleTensor(count: Int, using generator: inout some RandomNumberGenerator) -> Tensor {
         Tensor(shape: [count, 2], scalars: sample(count: count, using: &generator))
     }

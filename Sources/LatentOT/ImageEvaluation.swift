@@ -57,8 +57,12 @@ public struct ImageEvaluationReport: Codable, Equatable, Sendable {
 ///
 /// Cost (Fashion-MNIST, 2 cores): init ≈ 20 s with all 60,000 training images (features of every
 /// training image, and 5,000 × 60,000 nearest-neighbour distances in 784-dimensional pixel space by
-/// tiled GEMM); each `evaluate` of 5,000 images ≈ 10 s, dominated by the same pixel-space search.
+/// tiled GEMM); each `evaluate` of 5,000 images ≈ 9 s, dominated by the same pixel-space search.
 /// Set `memorisationTrainingCount` to trade exactness for time.
+///
+/// Scale on Fashion-MNIST (classifier 90.9 % test accuracy; 5,000 vs 5,000): real held-out test
+/// images FD 0.32, precision 0.86, recall 0.86, memorisation 0.011; blurred (σ = 1 px) FD 9.6,
+/// precision 0.82, recall 0.05; copies of training images memorisation 1.
 public final class ImageEvaluation {
     public struct Settings: Codable, Equatable, Sendable {
         /// Real test images in the reference set (and at most as many held out for calibration).

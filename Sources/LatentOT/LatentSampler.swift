@@ -34,7 +34,12 @@ public struct LatentSampler {
                                                  found: "\(samples.bestTargets.count) after \(samples.sourcePointsDrawn) draws (acceptance \(samples.acceptanceRate)); raise --angle or --acceptance")
             }
         }
-        return GeneratedCodes(codes: solution.normalization.invert(samples.codes), count: samples.bestTargets.count,
+        // Pure samples are training codes: copied by index, so they are exact (no round trip through the normalisation).
+        let d = solution.dimension
+        let codes = sampler == .pure
+            ? samples.bestTargets.flatMap { solution.codes[(Int($0) * d)..<((Int($0) + 1) * d)] }
+            : solution.normalization.invert(samples.codes)
+        return GeneratedCodes(codes: codes, count: samples.bestTargets.count,
                               acceptanceRate: samples.acceptanceRate, angleThreshold: samples.angleThreshold,
                               bestTargets: samples.bestTargets)
     }

@@ -35,12 +35,19 @@ import Datasets
 /// distance), which needs the derivative of ∇D with respect to the weights (second derivatives the
 /// engine does not provide). The potentials alone already fix ∇D in the limit of many batches.
 ///
-/// Codes are normalised into the source box first (`CodeNormalization`, centre and one scale, as the
-/// semi-discrete solver does) unless `normalizesCodes` is false; `sample` and `transport` return
-/// codes in the original coordinates.
+/// Codes are normalised first (`CodeNormalization`: their mean and one scale for all coordinates,
+/// chosen by `codeScaling`) unless `normalizesCodes` is false; `sample` and `transport` return codes
+/// in the original coordinates.
 ///
 /// Being continuous (a smooth D), the map cannot tear the source apart between clusters: expect
 /// samples between the modes of a mixture (mode mixture), the comparison with the OT map's cells.
+///
+/// Measured (2 cores, defaults: B = 64, 2000 steps of 5 regression steps, tanh MLP 3 × 128, ≈ 10–25 s):
+/// a translation is recovered to ≈ 0.03 (d = 2) and ≈ 0.05 (d = 32) per coordinate of the mean
+/// displacement; on eight Gaussians (std 0.02) only ≈ 0.5 % of samples lie within 3 std of a mode
+/// (mode mixture), against ≈ 99 % for the semi-discrete map; on Fashion-MNIST codes (conv
+/// autoencoder, d = 32) the decoded samples score a Fréchet distance of ≈ 12 in the classifier's
+/// feature space, against ≈ 9.5 for a Gaussian fitted to the codes and ≈ 2.5 for decoded training codes.
 public final class NeuralPotentialGenerator {
     public struct Configuration: Codable, Equatable, Sendable {
         /// Dimension d of the codes.
@@ -65,14 +72,16 @@ public final class NeuralPotentialGenerator {
         public var beta2: Double
         /// a of the source box [−a, a]^d.
         public var sourceHalfWidth: Double
-        /// Whether `train` normalises the codes into the source box (and `sample` maps back).
+        /// Whether `train` normalises the codes (and `sample` maps back).
         public var normalizesCodes: Bool
+        /// How the normalisation's one scale is chosen (when `normalizesCodes`).
+        public var codeScaling: CodeScaling
         public var seed: UInt64
 
         public init(dimension: Int, batchSize: Int = 64, costScale: Double? = nil, hiddenWidth: Int = 128, hiddenLayers: Int = 3,
                     activation: HiddenActivation = .tanh, steps: Int = 2000, regressionSteps: Int = 5, learningRate: Double = 1e-3,
                     cosineSchedule: Bool = true, beta1: Double = 0.5, beta2: Double = 0.999, sourceHalfWidth: Double = 1, normalizesCodes: Bool = true,
-                    seed: UInt64 = 0) {
+                    codeScaling: CodeScaling = .matchedSpread, seed: UInt64 = 0) {
             self.dimension = dimension
             self.batchSize = batchSize
             self.costScale = costScale
@@ -87,11 +96,23 @@ public final class NeuralPotentialGenerator {
             self.beta2 = beta2
             self.sourceHalfWidth = sourceHalfWidth
             self.normalizesCodes = normalizesCodes
+            self.codeScaling = codeScaling
             self.seed = seed
         }
 
         /// K: `costScale`, or 1/d.
         public var effectiveCostScale: Double { costScale ?? 1 / Double(dimension) }
+    }
+
+    /// The scale of the code normalisation (the centre is always the codes' mean).
+    public enum CodeScaling: String, Codable, Sendable, CaseIterable {
+        /// The largest absolute centred coordinate becomes the box's half width a (the semi-discrete
+        /// solver's choice: every code inside the box).
+        case maximum
+        /// The root mean square of the centred coordinates becomes the source's, a/√3: codes and
+        /// source have the same spread, so the map is a modest correction of the identity and the
+        /// errors of ∇D (divided by K = 1/d) do not have to produce a strong contraction.
+        case matchedSpread = "matched-spread"
     }
 
     /// One mini-batch problem and its regression.
@@ -144,7 +165,7 @@ public final class NeuralPotentialGenerator {
             throw TransportError.invalidTargets(field: "codes[\(bad / d)][\(bad % d)]", expected: "finite values", found: "\(codes[bad])")
         }
         if configuration.normalizesCodes && normalization == nil {
-            normalization = try CodeNormalization(fitting: codes, dimension: d, halfWidth: configuration.sourceHalfWidth)
+            normalization = try NeuralPotentialGenerator.normalization(codes, dimension: d, configuration: configuration)
         }
         let targets = normalization?.apply(codes) ?? codes
         let m = targets.count / d
@@ -188,6 +209,24 @@ public final class NeuralPotentialGenerator {
             progress(record)
         }
         return records
+    }
+
+    /// The normalisation of `configuration.codeScaling` fitted on `codes`.
+    static func normalization(_ codes: [Float], dimension d: Int, configuration: Configuration) throws -> CodeNormalization {
+        let fitted = try CodeNormalization(fitting: codes, dimension: d, halfWidth: configuration.sourceHalfWidth)
+        switch configuration.codeScaling {
+        case .maximum:
+            return fitted
+        case .matchedSpread:
+            var squares = 0.0
+            for (i, value) in codes.enumerated() {
+                let deviation = Double(value) - fitted.centre[i % d]
+                squares += deviation * deviation
+            }
+            let rms = (squares / Double(codes.count)).squareRoot()
+            guard rms > 0 else { return fitted }
+            return CodeNormalization(centre: fitted.centre, scale: rms / (configuration.sourceHalfWidth / 3.0.squareRoot()))
+        }
     }
 
     /// `count` points uniform in the source box, flat [count × d].

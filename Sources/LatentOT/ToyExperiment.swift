@@ -73,12 +73,13 @@ public struct ToyExperiment {
     public var solver: SemiDiscreteSolver
 
     /// The solver settings the toys use: stop at a maximum relative cell error of 0.25 measured on
-    /// 2^20 fresh points (≈ 1000 per cell at M = 1024, where counting noise alone gives about 0.1).
+    /// 2^20 fresh points (≈ 1000 per cell at M = 1024, where counting noise alone gives about 0.1), or
+    /// after 2000 steps: no time budget, so the same seed gives the same result on any machine.
     public static func defaultSolver() -> SemiDiscreteSolver {
         var solver = SemiDiscreteSolver()
         solver.tolerance = .maxRelativeError(0.25)
         solver.evaluationPointCount = 1 << 20
-        solver.timeBudget = 60
+        solver.maxIterations = 2000
         return solver
     }
 
@@ -107,7 +108,7 @@ public struct ToyExperiment {
 
     public func run(seed: UInt64, progress: ((SolverProgress) -> Void)? = nil) throws -> Result {
         var targetGenerator = SeededGenerator.stream(seed: seed, label: 1)
-        let raw = distribution.sample(count: targetCount, using: &targetGenerator)
+        let raw = distribution.sampleStratified(count: targetCount, using: &targetGenerator)
         let normalization = try CodeNormalization(fitting: raw, dimension: 2)
         let problem = try SemiDiscreteProblem(targets: normalization.apply(raw), dimension: 2)
         let solution = solver.solve(problem, seed: seed, progress: progress)
@@ -141,7 +142,9 @@ public struct ToyExperiment {
         var validationGenerator = SeededGenerator.stream(seed: seed, label: 4)
         let moreReal = distribution.sample(count: sampleCount, using: &validationGenerator)
 
-        let pureCodes = normalization.invert(pure.codes), extendedCodes = normalization.invert(extended.codes)
+        // Pure samples are training targets: take them by index (exact), not through the inverse normalisation.
+        let pureCodes = pure.bestTargets.flatMap { raw[(2 * Int($0))..<(2 * Int($0) + 2)] }
+        let extendedCodes = normalization.invert(extended.codes)
         let reports = [
             "pure": score("pure", codes: pureCodes, acceptance: 1, threshold: nil),
             "extended": score("extended", codes: extendedCodes, acceptance: extended.acceptanceRate, threshold: extended.angleThreshold),

@@ -7,10 +7,48 @@ import Transport
 public struct TransportJob {
     public var solver: SemiDiscreteSolver
     public var source: SourceDistribution
+    public var normalization: NormalizationRule
 
-    public init(solver: SemiDiscreteSolver, source: SourceDistribution = .uniformBox(halfWidth: 1)) {
+    /// How codes are centred and scaled before the solve (one scale for all coordinates, so the
+    /// geometry of the codes is kept).
+    public enum NormalizationRule: String, Codable, Sendable, CaseIterable {
+        /// The root-mean-square coordinate of the codes equals the source's (1/√3 for the box
+        /// [-1,1]^d, 1 for the Gaussian): the codes fill the source the way its mass does, so the
+        /// Voronoi start is near the solution even in high dimension.
+        case matched
+        /// The largest absolute coordinate equals the box half-width: every code inside the box
+        /// (in high dimension most of the source mass then lies far outside the codes' bulk).
+        case maximum
+    }
+
+    public init(solver: SemiDiscreteSolver, source: SourceDistribution = .uniformBox(halfWidth: 1),
+                normalization: NormalizationRule = .matched) {
         self.solver = solver
         self.source = source
+        self.normalization = normalization
+    }
+
+    /// The affine normalisation of `codes` under `rule`.
+    public static func normalization(of codes: [Float], dimension: Int, source: SourceDistribution,
+                                     rule: NormalizationRule) throws -> CodeNormalization {
+        let fitted = try CodeNormalization(fitting: codes, dimension: dimension, halfWidth: 1)
+        guard rule == .matched else { return fitted }
+        let count = codes.count / dimension
+        var squares = 0.0
+        for i in 0..<count {
+            for j in 0..<dimension {
+                let centred = Double(codes[i * dimension + j]) - fitted.centre[j]
+                squares += centred * centred
+            }
+        }
+        let rms = (squares / Double(codes.count)).squareRoot()
+        let target: Double
+        switch source {
+        case .uniformBox(let halfWidth): target = halfWidth / 3.0.squareRoot()
+        case .gaussian: target = 1
+        }
+        guard rms > 0 && rms.isFinite else { return fitted }
+        return CodeNormalization(centre: fitted.centre, scale: rms / target)
     }
 
     /// - Parameters:
@@ -21,7 +59,7 @@ public struct TransportJob {
                     progress: ((SolverProgress) -> Void)? = nil) throws -> (solution: TransportSolutionFiles, report: TransportReport) {
         try solver.validate()
         try source.validate()
-        let normalization = try CodeNormalization(fitting: codes, dimension: dimension, halfWidth: 1)
+        let normalization = try Self.normalization(of: codes, dimension: dimension, source: source, rule: self.normalization)
         let problem = try SemiDiscreteProblem(targets: normalization.apply(codes), dimension: dimension, weights: weights, source: source)
         let result: SemiDiscreteSolution
         if let initialHeights {

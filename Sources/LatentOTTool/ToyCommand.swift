@@ -32,14 +32,14 @@ struct ToyCommand: ParsableCommand {
     @Option(help: "Solver stop rule: maximum relative cell error on fresh points.")
     var tolerance: Double = 0.25
 
-    @Option(help: "Solver time budget in seconds.")
-    var timeBudget: Double = 60
+    @Option(help: "Solver time budget in seconds (results then depend on the machine's speed).")
+    var timeBudget: Double?
 
     func validate() throws {
         guard targetCount >= 2 && targetCount <= 1_000_000 else { throw ValidationError("--target-count must be in 2...1000000, got \(targetCount)") }
         guard sampleCount >= 2 else { throw ValidationError("--sample-count must be ≥ 2, got \(sampleCount)") }
         guard tolerance > 0 && tolerance.isFinite else { throw ValidationError("--tolerance must be > 0, got \(tolerance)") }
-        guard timeBudget > 0 && timeBudget.isFinite else { throw ValidationError("--time-budget must be > 0, got \(timeBudget)") }
+        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) { throw ValidationError("--time-budget must be > 0, got \(timeBudget)") }
     }
 
     func run() throws {

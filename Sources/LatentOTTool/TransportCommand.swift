@@ -10,7 +10,7 @@ struct TransportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transport",
         abstract: "Semi-discrete optimal transport on your own codes (.npy), and sampling through its map.",
-        subcommands: [TransportSolveCommand.self, TransportSampleCommand.self])
+        subcommands: [TransportSolveCommand.self, TransportSampleCommand.self, TransportMPICheckCommand.self])
 }
 
 enum SourceChoice: String, ExpressibleByArgument, CaseIterable {
@@ -22,6 +22,9 @@ enum SourceChoice: String, ExpressibleByArgument, CaseIterable {
 struct SolverOptions: ParsableArguments {
     @Option(help: "Source measure: uniform (on [-1,1]^d, codes normalised into it) or gaussian.")
     var source: SourceChoice = .uniform
+
+    @Option(help: "Code normalisation: matched (the codes' RMS coordinate matches the source's) or maximum (largest coordinate = 1; the rule of --distributed).")
+    var normalization: TransportJob.NormalizationRule = .matched
 
     @Option(help: "Stop when the noise-corrected RMS relative cell error (fresh points) is at most this.")
     var tolerance: Double = 0.1
@@ -35,8 +38,8 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Step limit.")
     var maxIterations: Int?
 
-    @Option(help: "Time budget in seconds.")
-    var timeBudget: Double = 300
+    @Option(help: "Time budget in seconds (the result then depends on the machine's speed; tolerance and --max-iterations stops are reproducible).")
+    var timeBudget: Double?
 
     @Option(name: .customLong("ot-learning-rate"), help: "Adam learning rate of the OT solver, relative to the code scale.")
     var learningRate: Double?
@@ -55,7 +58,7 @@ struct SolverOptions: ParsableArguments {
         if let maxErrorTolerance, !(maxErrorTolerance >= 0 && maxErrorTolerance.isFinite) {
             throw ValidationError("--max-error-tolerance must be ≥ 0, got \(maxErrorTolerance)")
         }
-        guard timeBudget > 0 && timeBudget.isFinite else { throw ValidationError("--time-budget must be > 0 seconds, got \(timeBudget)") }
+        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) { throw ValidationError("--time-budget must be > 0 seconds, got \(timeBudget)") }
         if let maxIterations, maxIterations < 0 { throw ValidationError("--max-iterations must be ≥ 0, got \(maxIterations)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--ot-learning-rate must be > 0, got \(learningRate)") }
         if let pointsPerStep, !(1...(1 << 26)).contains(pointsPerStep) { throw ValidationError("--points-per-step must be in 1...2^26, got \(pointsPerStep)") }
@@ -77,6 +80,7 @@ struct SolverOptions: ParsableArguments {
 }
 
 extension SolverMethod: ExpressibleByArgument {}
+extension TransportJob.NormalizationRule: ExpressibleByArgument {}
 extension InitialHeights: ExpressibleByArgument {}
 
 /// Runs a transport job with progress on standard error.
@@ -108,11 +112,16 @@ struct TransportSolveCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String
 
+    @Flag(help: "Split the codes across the ranks of an MPI job (run under `mpirun -np K`); Adam only. See docs/distributed.md.")
+    var distributed = false
+
     func run() throws {
+        if distributed { return try runDistributed() } // DistributedSolve.swift
         let (values, rows) = try CodesFile.read(codes)
         let dimension = values.count / rows
         let targetWeights = try weights.map { try WeightsFile.read($0, count: rows) }
-        let job = TransportJob(solver: solverOptions.solver, source: solverOptions.source.distribution)
+        let job = TransportJob(solver: solverOptions.solver, source: solverOptions.source.distribution,
+                               normalization: solverOptions.normalization)
         let (solution, report) = try runTransport(job, codes: values, dimension: dimension, weights: targetWeights,
                                                   seed: seedOption.seed, label: "solve M=\(rows) d=\(dimension)")
         let store = try FolderStore(out, create: true)

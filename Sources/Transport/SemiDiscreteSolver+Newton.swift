@@ -1,7 +1,6 @@
 import Foundation
 import TensorModule
 
-let debugNewton = ProcessInfo.processInfo.environment["DEBUG_NEWTON"] != nil
 
 extension SemiDiscreteSolver {
     /// How a run of Newton iterations ended.
@@ -17,27 +16,32 @@ extension SemiDiscreteSolver {
     ///
     /// Each state `h` comes with a sample of fresh points (cell counts, each point's best and
     /// second target and gap). The direction solves `(L + λD) Δ = ν - w` with `L` the
-    /// `FacetHessian` of that sample, by preconditioned conjugate gradients; the right side is made
-    /// to sum to zero on each connected component of the facet graph (`λ = 1e-6` keeps it
-    /// definite); cells that no point saw as best or second are raised just past their nearest win
-    /// (`PowerCells.deficits`).
+    /// `FacetHessian` of that sample, by preconditioned conjugate gradients; cells without a point
+    /// are left out of `L` (their measure does not respond to their height until it crosses a
+    /// deficit), the right side is made to sum to zero on each connected component of the facet
+    /// graph, and `λ = 1e-6` keeps the system definite.
     ///
-    /// Damping (Kitagawa, Mérigot & Thibert 2019, with sampled masses): the trial `h + αΔ` (first
-    /// `α` = twice the last accepted step, at most the ceiling `newtonStep`) is counted on fresh
-    /// points and accepted when its noise-corrected RMS² error is at most `(1 - α/2)²` times the
-    /// current one, plus three standard deviations of the counting noise; otherwise `α` halves. At
-    /// `α = ceiling/64` the trial is accepted anyway (the error is then at the noise level).
+    /// Empty cells: when at most 5 % of the cells (or one) are empty, each is raised just past its
+    /// nearest win on a subsample (`PowerCells.deficits`) plus half the median gap, doubling that
+    /// margin on each consecutive round (at most three), so the next steps see and grow it.
+    ///
+    /// Damping (Kitagawa, Mérigot & Thibert 2019, with sampled masses): the trial `h + αΔ`, first
+    /// with `α` = twice the last accepted step (at most the ceiling `newtonStep`), is counted on
+    /// fresh points and accepted when its RMS relative error is at most `(1 - α/2)` times the
+    /// current one; otherwise `α` halves, at most seven times, and the last trial is taken anyway
+    /// (the error is then at the counting noise).
     ///
     /// Growth: a full Newton step leaves an error of about the counting noise of its points,
-    /// `sqrt(M/N)`; when the error has not improved by `stallImprovement` for `newtonPatience`
-    /// accepted steps, the points per step grow by `growthFactor` (up to `maximumPointsPerStep`),
-    /// and at the maximum the ceiling shrinks by `learningRateDecay`, which averages successive
-    /// estimates.
+    /// `sqrt(M/N)`; when the noise-corrected error has not improved by `stallImprovement` for
+    /// `newtonPatience` accepted steps, the points per step grow by `growthFactor` (up to
+    /// `maximumPointsPerStep`), and at the maximum the ceiling shrinks by `learningRateDecay`, which
+    /// averages successive estimates.
     ///
     /// `finished(estimate, heights, record)` is asked at every accepted state before a direction is
-    /// computed; a non-nil reason ends the run there (it may attach an evaluation to the record).
+    /// computed; a non-nil reason ends the run (it may attach an evaluation to the record). With
+    /// `returnBest` the state of lowest RMS error is returned rather than the last.
     func newtonIterations(session: SolveSession, cells: PowerCells, weights: [Double], start: [Double],
-                          points initialPoints: Int, maximumPoints: Int, steps: inout Int,
+                          points initialPoints: Int, maximumPoints: Int, steps: inout Int, returnBest: Bool = false,
                           finished: (CellErrorEstimate, [Double], inout SolverRecord) -> StopReason?) -> NewtonOutcome {
         let count = weights.count
         var points = initialPoints
@@ -53,18 +57,41 @@ extension SemiDiscreteSolver {
             return (sample, estimate, record)
         }
         var (sample, estimate, record) = measure(heights, 0)
+        var bestState = (heights: heights, sample: sample, rms: estimate.rawRmsRelativeError)
         var best = Double.infinity, stalls = 0
+        func outcome(_ reason: StopReason) -> NewtonOutcome {
+            if returnBest && bestState.rms < estimate.rawRmsRelativeError {
+                return NewtonOutcome(heights: bestState.heights, sample: bestState.sample, stopReason: reason,
+                                     points: points, alpha: alpha)
+            }
+            return NewtonOutcome(heights: heights, sample: sample, stopReason: reason, points: points, alpha: alpha)
+        }
+        var raiseRounds = 0
         while true {
-            if let reason = finished(estimate, heights, &record) {
-                session.append(record, isFinal: true)
-                return NewtonOutcome(heights: heights, sample: sample, stopReason: reason, points: points, alpha: alpha)
+            if estimate.rawRmsRelativeError < bestState.rms {
+                bestState = (heights, sample, estimate.rawRmsRelativeError)
             }
             var limit: StopReason? = nil
             if steps >= maxIterations { limit = .iterationLimit } else if session.isOverTime { limit = .timeBudget }
-            session.append(record, isFinal: limit != nil)
-            if let limit {
-                return NewtonOutcome(heights: heights, sample: sample, stopReason: limit, points: points, alpha: alpha)
+            // A few empty cells: raise them (see above) before anything else.
+            let empty = estimate.emptyCells == 0 ? [] : (0..<count).filter { sample.counts[$0] == 0 }
+            if limit == nil && !empty.isEmpty && empty.count * 20 <= max(20, count) && raiseRounds < 3 {
+                session.append(record, isFinal: false)
+                let deficits = session.deficits(heights: heights, pointCount: min(points, 1 << 16), cells: cells)
+                let margin = 0.5 * Double(1 << raiseRounds) * SemiDiscreteSolver.median(of: sample.gap)
+                for i in empty where deficits[i].isFinite { heights[i] += -Double(deficits[i]) + margin }
+                heights = SemiDiscreteSolver.centred(heights)
+                raiseRounds += 1
+                (sample, estimate, record) = measure(heights, 0)
+                continue
             }
+            raiseRounds = 0
+            if let reason = finished(estimate, heights, &record) {
+                session.append(record, isFinal: true)
+                return outcome(reason)
+            }
+            session.append(record, isFinal: limit != nil)
+            if let limit { return outcome(limit) }
             let error = SemiDiscreteSolver.squaredError(estimate)
             if error < best * (1 - stallImprovement) * (1 - stallImprovement) {
                 best = error; stalls = 0
@@ -76,23 +103,16 @@ extension SemiDiscreteSolver {
                     stalls = 0; best = error
                 }
             }
-            var trial = ProcessInfo.processInfo.environment["ALPHA2"] != nil ? min(ceiling, alpha * 2) : ceiling
-            let (direction, raise) = newtonDirection(session: session, cells: cells, sample: sample,
-                                                     weights: weights, heights: heights, alpha: trial)
-            let margin = 3 * (2 / Double(count)).squareRoot() * estimate.noiseFloor * estimate.noiseFloor
+            var trial = min(ceiling, alpha * 2)
+            let direction = newtonDirection(cells: cells, sample: sample, weights: weights)
+            let smallest = trial / 128
             while true {
                 var candidate = heights
-                for i in 0..<count { candidate[i] += trial * direction[i] + raise[i] }
+                for i in 0..<count { candidate[i] += trial * direction[i] }
                 candidate = SemiDiscreteSolver.centred(candidate)
                 let (trialSample, trialEstimate, trialRecord) = measure(candidate, trial)
-                let accepted: Bool
-                if ProcessInfo.processInfo.environment["CORRECTED"] != nil {
-                    let trialError = SemiDiscreteSolver.squaredError(trialEstimate)
-                    accepted = trialError <= (1 - trial / 2) * (1 - trial / 2) * error + margin
-                } else {
-                    accepted = trialEstimate.rawRmsRelativeError <= (1 - trial / 2) * estimate.rawRmsRelativeError
-                }
-                if accepted || trial <= ceiling / 128 || steps >= maxIterations || session.isOverTime {
+                let accepted = trialEstimate.rawRmsRelativeError <= (1 - trial / 2) * estimate.rawRmsRelativeError
+                if accepted || trial <= smallest * 1.0001 || steps >= maxIterations || session.isOverTime {
                     heights = candidate; sample = trialSample; estimate = trialEstimate; record = trialRecord
                     alpha = trial
                     break
@@ -133,9 +153,8 @@ extension SemiDiscreteSolver {
                               pointsPerStep: outcome.points, learningRate: outcome.alpha)
     }
 
-    /// The Newton direction `Δ` at `heights` from a sample with kept assignments (see `runNewton`).
-    func newtonDirection(session: SolveSession, cells: PowerCells, sample: CellCounts, weights: [Double],
-                         heights: [Double], alpha: Double) -> (direction: [Double], raise: [Double]) {
+    /// The Newton direction `Δ` from a sample with kept assignments (see `newtonIterations`).
+    func newtonDirection(cells: PowerCells, sample: CellCounts, weights: [Double]) -> [Double] {
         let targetCount = weights.count
         let hessian = FacetHessian(best: sample.best, second: sample.second, gap: sample.gap,
                                    pointCount: sample.pointCount, targetCount: targetCount,
@@ -150,52 +169,17 @@ extension SemiDiscreteSolver {
             componentSum[component[i]] += rightSide[i]; componentSize[component[i]] += 1
         }
         var shift = [Double](repeating: 0, count: targetCount)
-        var isolated: [Int] = []
         for i in 0..<targetCount {
             if hessian.diagonal[i] > 0 {
                 rightSide[i] -= componentSum[component[i]] / Double(componentSize[component[i]])
                 shift[i] = 1e-6 * hessian.diagonal[i]
             } else {
                 rightSide[i] = 0; shift[i] = 1
-                isolated.append(i)
             }
         }
         let solution = hessian.solve(rightSide, shift: shift, tolerance: 1e-3, maxIterations: 1000)
-        var direction = solution.x
-        // Trust region: a cell's height moves at most 2·max(1, |r_i|) times the mean gap of its
-        // points (the score change that sweeps its facets across the cell); a noisy Hessian row
-        // from a cell with a handful of points cannot throw it across the diagram.
-        if trustRegion {
-            var gapSum = [Double](repeating: 0, count: targetCount)
-            for p in 0..<sample.best.count where sample.gap[p].isFinite { gapSum[Int(sample.best[p])] += Double(sample.gap[p]) }
-            for i in 0..<targetCount where sample.counts[i] > 0 {
-                let meanGap = gapSum[i] / Double(sample.counts[i])
-                let relative = abs(Double(sample.counts[i]) / (n * weights[i]) - 1)
-                let limit = 2 * meanGap * max(1, relative)
-                direction[i] = min(max(direction[i], -limit), limit)
-            }
-        }
-        // Cells that no point saw as best or second: raise each just past its nearest win on a
-        // subsample, so the next step sees them.
-        var raise = [Double](repeating: 0, count: targetCount)
-        let empty = isolated.filter { sample.counts[$0] == 0 }
-        if !empty.isEmpty && raiseEmptyCells {
-            var trial = heights
-            for i in 0..<targetCount { trial[i] += alpha * direction[i] }
-            let deficits = session.deficits(heights: trial, pointCount: min(sample.pointCount, 1 << 16), cells: cells)
-            let medianGap = SemiDiscreteSolver.median(of: sample.gap)
-            for i in empty { raise[i] = -Double(deficits[i]) * 1.01 + 1e-3 * medianGap }
-        }
-        if debugNewton {
-            let maxStep = direction.map { abs($0) }.max() ?? 0
-            print("  newton M=\(targetCount): isolated \(isolated.count) nnz \(hessian.nonzeroCount) cg \(solution.iterations) res \(solution.residual) max|Δ| \(maxStep) comps \(Set(component).count)")
-        }
-        return (SemiDiscreteSolver.centred(direction), raise)
+        return SemiDiscreteSolver.centred(solution.x)
     }
-
-    var raiseEmptyCells: Bool { ProcessInfo.processInfo.environment["RAISE"] != nil }
-    var minimumLevelPoints: Int { Int(ProcessInfo.processInfo.environment["MINPTS"] ?? "4096")! }
-    var trustRegion: Bool { ProcessInfo.processInfo.environment["TRUST"] != nil }
 
     /// The median of the finite values (0 if none).
     static func median(of values: [Float]) -> Double {
@@ -231,11 +215,11 @@ extension SemiDiscreteSolver {
             let cells = PowerCells(targets: level.sites, dimension: d)
             let count = level.count
             let cap = SemiDiscreteSolver.powerOfTwo(atMost: maximumPointsPerStep)
-            let points = min(cap, SemiDiscreteSolver.powerOfTwo(atLeast: max(minimumLevelPoints, multiscalePointsPerCell * count)))
+            let points = min(cap, SemiDiscreteSolver.powerOfTwo(atLeast: max(multiscaleMinimumPoints, multiscalePointsPerCell * count)))
             var levelSteps = 0, best = Double.infinity, stalls = 0
             let outcome = newtonIterations(session: session, cells: cells, weights: level.weights, start: heights,
                                            points: points, maximumPoints: min(cap, 4 * points),
-                                           steps: &steps) { estimate, _, _ in
+                                           steps: &steps, returnBest: true) { estimate, _, _ in
                 levelSteps += 1
                 let rms = estimate.rawRmsRelativeError
                 if rms < 0.9 * best { best = rms; stalls = 0 } else { stalls += 1 }

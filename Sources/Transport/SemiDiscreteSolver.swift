@@ -42,15 +42,18 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
     public var newtonStep: Double = 1
     /// Newton: the first steps use at least this many points per target (the Hessian estimate needs
     /// several points per cell).
-    public var newtonPointsPerCell: Int = 16
+    public var newtonPointsPerCell: Int = 64
     /// Newton: steps without progress before the point count grows.
     public var newtonPatience: Int = 2
-    /// Multiscale start: points per site when sampling a coarse level.
-    public var multiscalePointsPerCell: Int = 16
+    /// Multiscale start: points per site when sampling a coarse level (at least
+    /// `multiscaleMinimumPoints`): the Hessian estimate needs tens of points per cell.
+    public var multiscalePointsPerCell: Int = 64
+    /// Multiscale start: the fewest points per step on a coarse level.
+    public var multiscaleMinimumPoints: Int = 1 << 16
     /// Multiscale start: a coarse level is done at this RMS relative error (of its groups' cells).
-    public var multiscaleTolerance: Double = 0.25
+    public var multiscaleTolerance: Double = 0.05
     /// Multiscale start: the most Newton steps per coarse level.
-    public var multiscaleMaxSteps: Int = 4
+    public var multiscaleMaxSteps: Int = 12
     /// Adam's step, relative to the height scale (see above).
     public var learningRate: Double = 0.01
     /// Adam's first-moment decay β1.
@@ -100,6 +103,7 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         try check(newtonPointsPerCell >= 1, "newtonPointsPerCell", "≥ 1", newtonPointsPerCell)
         try check(newtonPatience >= 1, "newtonPatience", "≥ 1", newtonPatience)
         try check(multiscalePointsPerCell >= 1, "multiscalePointsPerCell", "≥ 1", multiscalePointsPerCell)
+        try check(multiscaleMinimumPoints >= 1, "multiscaleMinimumPoints", "≥ 1", multiscaleMinimumPoints)
         try check(multiscaleTolerance > 0, "multiscaleTolerance", "> 0", multiscaleTolerance)
         try check(multiscaleMaxSteps >= 1, "multiscaleMaxSteps", "≥ 1", multiscaleMaxSteps)
         try check((0..<1).contains(beta1), "beta1", "a number in [0, 1)", beta1)

@@ -155,3 +155,24 @@ import Datasets
         #expect(dataset.imageShape == [1, 1, 2] && dataset.imageSize == 2)
     }
 }
+
+@Suite struct StratifiedToySamplingTests {
+    /// Every mode gets the same number of points, each within a few deviations of its mode.
+    @Test func modesAreEquallyRepresented() {
+        var rng = SeededGenerator(seed: 4)
+        let distribution = ToyDistribution.eightGaussians
+        let points = distribution.sampleStratified(count: 800, using: &rng)
+        var counts = [Int](repeating: 0, count: 8)
+        for i in 0..<800 {
+            let x = Double(points[2 * i]), y = Double(points[2 * i + 1])
+            let nearest = distribution.modes!.indices.min { a, b in
+                let ma = distribution.modes![a], mb = distribution.modes![b]
+                return (ma[0] - x) * (ma[0] - x) + (ma[1] - y) * (ma[1] - y) < (mb[0] - x) * (mb[0] - x) + (mb[1] - y) * (mb[1] - y)
+            }!
+            counts[nearest] += 1
+        }
+        #expect(counts == [Int](repeating: 100, count: 8))
+        // Not sorted by mode: consecutive points usually differ in mode.
+        #expect(points[0] != points[2] || points[1] != points[3])
+    }
+}

@@ -73,6 +73,10 @@ import LatentOT
                      tail.map(\.regressionError).reduce(0, +) / Double(tail.count), tail.map(\.potentialSpread).reduce(0, +) / Double(tail.count)))
         if let modes = toy.modes {
             let coverage = MixtureCoverage(samples: samples, dimension: 2, modes: modes, standardDeviation: toy.standardDeviation!)
+            for radius in [0.1, 0.25, 0.5] {
+                let near = MixtureCoverage(samples: samples, dimension: 2, modes: modes, standardDeviation: radius / 3)
+                print("BENCH potential within \(radius) of a mode: \(near.highQualityFraction), histogram \(near.modeHistogram)")
+            }
             print("BENCH potential modes \(coverage.modesCaptured)/\(coverage.modeCount) high quality \(coverage.highQualityFraction) JSD \(coverage.jensenShannon) histogram \(coverage.modeHistogram)")
         }
         var realRng = SeededGenerator(seed: 98)

@@ -75,7 +75,9 @@ import LatentOT
         }
         let largest = gradient.map { abs(Double($0)) }.max()!
         #expect(worst <= 2e-3 * max(largest, 1e-3), "finite-difference error \(worst), largest gradient \(largest)")
-        #expect(generator.normalisedMap(points) == zip(points, gradient).map { $0 - $1 * 3 })
+        // T(x) = x − ∇D(x)/K with K = 1/3 (Float rounding of 1/K: tolerance 1e-6).
+        let mapped = generator.normalisedMap(points)
+        for i in points.indices { #expect(abs(mapped[i] - (points[i] - 3 * gradient[i])) < 1e-6) }
     }
 
     /// Codes far from the box (centre (10, −5), spread 4) are normalised for training; samples come
@@ -87,6 +89,12 @@ import LatentOT
         try generator.train(codes: codes)
         let normalization = try #require(generator.normalization)
         #expect(abs(normalization.centre[0] - 10) < 0.5 && abs(normalization.centre[1] + 5) < 0.5)
+        // Matched spread: RMS deviation ≈ 4 becomes the source's 1/√3, so scale ≈ 4·√3 ≈ 6.9.
+        #expect(abs(normalization.scale - 4 * 3.0.squareRoot()) < 0.5, "scale \(normalization.scale)")
+        let maximum = NeuralPotentialGenerator(configuration: .init(dimension: 2, steps: 0, codeScaling: .maximum))
+        try maximum.train(codes: codes)
+        let largest = stride(from: 0, to: codes.count, by: 1).map { abs(Double(codes[$0]) - maximum.normalization!.centre[$0 % 2]) }.max()!
+        #expect(abs(maximum.normalization!.scale - largest) < 1e-9)
         let samples = generator.sample(count: 1000, using: &rng)
         let mx = stride(from: 0, to: 2000, by: 2).reduce(0.0) { $0 + Double(samples[$1]) } / 1000
         let my = stride(from: 1, to: 2000, by: 2).reduce(0.0) { $0 + Double(samples[$1]) } / 1000
