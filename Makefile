@@ -42,9 +42,11 @@ test: deps
 	$(MPI_SETTING) $(SWIFT) build -c release --build-tests
 	$(MPI_SETTING) $(SWIFT) test -c release --skip-build
 
+## Benchmarks against baselines measured in the same run (docs/benchmarks.md). FULL=1 also runs the
+## reference solver to the tolerance and records its steps; BENCH_ARGS passes more flags (e.g. --quick).
 bench: deps
 	$(SWIFT) build -c release --product latentot-bench
-	.build/release/latentot-bench $(if $(FULL),--full,)
+	.build/release/latentot-bench $(if $(FULL),--full,) $(BENCH_ARGS)
 
 ## The distributed solver's time per step at K = 1 and 2 ranks, M = 200,000, d = 64 (bench-out/mpi/).
 bench-mpi: deps deps-mpi

@@ -1,2 +1,2 @@
-// `latentot-bench`: see BenchmarkCommand (filled in by the performance work).
-print("latentot-bench: no cases yet")
+// `latentot-bench`: see BenchmarkCommand.
+BenchmarkCommand.main()
