@@ -9,7 +9,8 @@ public enum InitialHeights: String, Codable, Sendable, CaseIterable {
     /// each level is sampled (and, if needed, improved by Newton steps) and every group's cell is
     /// handed to its two halves along the hyperplane that gives each its share of the mass (see
     /// `SemiDiscreteSolver.multiscaleStart`). Robust for clustered targets, whose Voronoi cells are
-    /// tiny inside the clusters. `heights(for:)` returns the Voronoi heights for it.
+    /// tiny inside the clusters. Used by Newton; Adam (and `heights(for:)`) start from the Voronoi
+    /// heights instead.
     case multiscale
 
     /// The centred heights for `problem`.

@@ -38,10 +38,10 @@ extension SemiDiscreteSolver {
     /// averages successive estimates.
     ///
     /// `finished(estimate, heights, record)` is asked at every accepted state before a direction is
-    /// computed; a non-nil reason ends the run (it may attach an evaluation to the record). With
-    /// `returnBest` the state of lowest RMS error is returned rather than the last.
+    /// computed; a non-nil reason ends the run (it may attach an evaluation to the record). On a
+    /// coarse level (`finalLevel` false) the state of lowest RMS error is returned rather than the last.
     func newtonIterations(session: SolveSession, cells: PowerCells, weights: [Double], start: [Double],
-                          points initialPoints: Int, maximumPoints: Int, steps: inout Int, returnBest: Bool = false,
+                          points initialPoints: Int, maximumPoints: Int, steps: inout Int, finalLevel: Bool,
                           finished: (CellErrorEstimate, [Double], inout SolverRecord) -> StopReason?) -> NewtonOutcome {
         let count = weights.count
         var points = initialPoints
@@ -60,7 +60,7 @@ extension SemiDiscreteSolver {
         var bestState = (heights: heights, sample: sample, rms: estimate.rawRmsRelativeError)
         var best = Double.infinity, stalls = 0
         func outcome(_ reason: StopReason) -> NewtonOutcome {
-            if returnBest && bestState.rms < estimate.rawRmsRelativeError {
+            if !finalLevel && bestState.rms < estimate.rawRmsRelativeError {
                 return NewtonOutcome(heights: bestState.heights, sample: bestState.sample, stopReason: reason,
                                      points: points, alpha: alpha)
             }
@@ -87,7 +87,8 @@ extension SemiDiscreteSolver {
             }
             raiseRounds = 0
             if let reason = finished(estimate, heights, &record) {
-                session.append(record, isFinal: true)
+                // The solve's last record is reported by `SolveSession.finish`; a coarse level's is not the last.
+                session.append(record, isFinal: finalLevel || limit != nil)
                 return outcome(reason)
             }
             session.append(record, isFinal: limit != nil)
@@ -129,9 +130,26 @@ extension SemiDiscreteSolver {
     }
 
     /// Newton on the final level, from `start` (see `newtonIterations`).
-    func runNewton(_ session: SolveSession, start: [Double], stepsSoFar: Int) -> SemiDiscreteSolution {
+    func runNewton(_ session: SolveSession, start: [Double], stepsSoFar: Int,
+                   restartIfEmpty: Bool) -> SemiDiscreteSolution {
         let problem = session.problem
         let targetCount = problem.targetCount
+        if stepsSoFar >= maxIterations || session.isOverTime {
+            return session.finish(heights: start, converged: false,
+                                  stopReason: stepsSoFar >= maxIterations ? .iterationLimit : .timeBudget,
+                                  steps: stepsSoFar, pointsPerStep: pointsPerStep, learningRate: newtonStep)
+        }
+        var start = start, stepsSoFar = stepsSoFar
+        if restartIfEmpty && targetCount > 2 {
+            // A start with many empty cells (zero heights, or a bad warm start) is out of Newton's
+            // reach: begin coarse to fine instead.
+            let probe = session.trainingSample(count: min(1 << 16, max(1 << 12, 16 * targetCount)), heights: start,
+                                               keepAssignments: false)
+            let empty = probe.counts.filter { $0 == 0 }.count
+            if empty * 20 > targetCount {
+                start = multiscaleStart(session, steps: &stepsSoFar)
+            }
+        }
         let maximumPoints = max(SemiDiscreteSolver.powerOfTwo(atLeast: min(pointsPerStep, 1 << 30)),
                                 SemiDiscreteSolver.powerOfTwo(atMost: maximumPointsPerStep))
         let points = min(maximumPoints, SemiDiscreteSolver.powerOfTwo(
@@ -140,7 +158,7 @@ extension SemiDiscreteSolver {
         var converged = false
         let outcome = newtonIterations(session: session, cells: session.cells, weights: problem.targetWeights,
                                        start: start, points: points, maximumPoints: maximumPoints,
-                                       steps: &steps) { estimate, heights, record in
+                                       steps: &steps, finalLevel: true) { estimate, heights, record in
             let due = evaluationInterval > 0 && record.step % evaluationInterval == 0
             guard tolerance.isSatisfied(by: estimate) || due else { return nil }
             let evaluation = session.evaluate(heights, step: record.step)
@@ -211,6 +229,14 @@ extension SemiDiscreteSolver {
         let d = problem.dimension
         var heights = [Double](repeating: 0, count: hierarchy.levels[0].count)
         for levelIndex in 0..<(hierarchy.levels.count - 1) {
+            if steps >= maxIterations || session.isOverTime {
+                // Out of budget: the remaining levels inherit their parents' heights unsampled.
+                for next in (levelIndex + 1)..<hierarchy.levels.count {
+                    let children = hierarchy.levels[next]
+                    heights = (0..<children.count).map { heights[Int(children.parent[$0])] }
+                }
+                return SemiDiscreteSolver.centred(heights)
+            }
             let level = hierarchy.levels[levelIndex]
             let cells = PowerCells(targets: level.sites, dimension: d)
             let count = level.count
@@ -219,7 +245,7 @@ extension SemiDiscreteSolver {
             var levelSteps = 0, best = Double.infinity, stalls = 0
             let outcome = newtonIterations(session: session, cells: cells, weights: level.weights, start: heights,
                                            points: points, maximumPoints: min(cap, 4 * points),
-                                           steps: &steps, returnBest: true) { estimate, _, _ in
+                                           steps: &steps, finalLevel: false) { estimate, _, _ in
                 levelSteps += 1
                 let rms = estimate.rawRmsRelativeError
                 if rms < 0.9 * best { best = rms; stalls = 0 } else { stalls += 1 }
@@ -230,8 +256,6 @@ extension SemiDiscreteSolver {
             heights = SemiDiscreteSolver.expand(heights: outcome.heights, level: level,
                                                 children: hierarchy.levels[levelIndex + 1],
                                                 sample: outcome.sample, source: problem.source, dimension: d)
-            // Past the step or time budget each remaining level is only sampled once and expanded,
-            // so the final level still gets heights derived from everything solved so far.
         }
         return heights
     }

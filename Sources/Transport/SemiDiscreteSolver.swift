@@ -36,7 +36,7 @@ import TensorModule
 ///   targets.
 public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
     /// How a step is computed from the estimated gradient.
-    public var method: SolverMethod = .newton
+    public var method: SolverMethod = .automatic
     /// Newton: fraction of the Newton step taken when progress is normal (halved on a step that
     /// made the error worse, restored gradually).
     public var newtonStep: Double = 1
@@ -139,6 +139,15 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         return run(problem, seed: seed, start: SemiDiscreteSolver.centred(heights), progress: progress)
     }
 
+    /// Dimensions up to which `.automatic` means Newton.
+    public static let newtonDimensionLimit = 3
+
+    /// The method actually used for `problem` (`.automatic` resolved by its dimension).
+    public func resolvedMethod(for problem: SemiDiscreteProblem) -> SolverMethod {
+        guard method == .automatic else { return method }
+        return problem.dimension <= SemiDiscreteSolver.newtonDimensionLimit ? .newton : .adam
+    }
+
     /// `h - mean(h)`.
     public static func centred(_ heights: [Double]) -> [Double] {
         if heights.isEmpty { return heights }
@@ -161,20 +170,20 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         let session = SolveSession(problem: problem, solver: self, seed: seed, progress: progress)
         var steps = 0
         let heights: [Double]
+        var multiscale = false
         if let start {
             heights = start
-        } else if initialHeights == .multiscale && problem.targetCount > 2 && maxIterations > 0 {
+        } else if initialHeights == .multiscale && resolvedMethod(for: problem) == .newton
+                    && problem.targetCount > 2 && maxIterations > 0 {
             heights = multiscaleStart(session, steps: &steps)
+            multiscale = true
         } else {
             heights = initialHeights.heights(for: problem)
         }
-        switch method {
-        case .newton: return runNewton(session, start: heights, stepsSoFar: steps)
+        switch resolvedMethod(for: problem) {
+        case .newton, .automatic:
+            return runNewton(session, start: heights, stepsSoFar: steps, restartIfEmpty: !multiscale)
         case .adam: return runAdam(session, start: heights, stepsSoFar: steps)
-        case .hierarchicalAdam:
-            let hierarchy = TargetHierarchy(targets: problem.targets, weights: problem.targetWeights,
-                                            dimension: problem.dimension)
-            return runHierarchicalAdam(session, start: heights, stepsSoFar: steps, hierarchy: hierarchy)
         }
     }
 

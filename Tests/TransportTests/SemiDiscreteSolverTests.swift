@@ -91,7 +91,7 @@ import Transport
 }
 
 /// The power-cell kernel against a brute-force loop, and the energy's gradient against finite differences.
-@Suite struct PowerCellsTests {
+@Suite struct KernelAgainstBruteForceTests {
     func bruteForce(_ points: [Float], _ targets: [Float], _ heights: [Float], d: Int) -> [(best: Int, second: Int, gap: Float)] {
         let n = points.count / d, m = targets.count / d
         return (0..<n).map { p in
