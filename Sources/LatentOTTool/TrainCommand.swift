@@ -42,7 +42,9 @@ struct TrainCommand: ParsableCommand {
         var bar: ProgressReporter? = nil
         let result = try TrainingPipeline(configuration: configuration).run(train: train, test: test, store: store) { event in
             switch event {
-            case .stageStarted(let stage): log("stage \(stage)")
+            case .stageStarted(let stage):
+                log("stage \(stage)")
+                if stage == "transport" { bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step") }
             case .stageSkipped(let stage): log("stage \(stage): already done, skipped")
             case .note(let text): log(text)
             case .autoencoder(let label, let inner):
@@ -56,7 +58,6 @@ struct TrainCommand: ParsableCommand {
                                record.testLoss ?? .nan, record.seconds))
                 }
             case .transport(let progress):
-                if progress.record.step == 1 { bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step") }
                 let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
                 bar?.update(progress.isFinal ? configuration.solver.maxIterations : progress.record.step, status: error)
             }
