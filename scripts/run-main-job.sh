@@ -12,8 +12,8 @@ echo "== eight Gaussians (the paper's toy)"
 "$BIN" toy eight-gaussians --seed "$SEED" --out "$RUNS/eight-gaussians"
 
 echo "== Fashion-MNIST: train (autoencoder, OT, VAE baseline)"
-"$BIN" train --data fashion-mnist --architecture "${ARCHITECTURE:-mlp}" --epochs "${EPOCHS:-10}" \
-  --latent-dimension 32 --time-budget "${OT_BUDGET:-150}" --seed "$SEED" --out "$RUNS/fashion-mnist" --no-evaluate
+"$BIN" train --data fashion-mnist --architecture "${ARCHITECTURE:-mlp}" --epochs "${EPOCHS:-8}" \
+  --latent-dimension 32 --time-budget "${OT_BUDGET:-90}" --seed "$SEED" --out "$RUNS/fashion-mnist" --no-evaluate
 
 echo "== Fashion-MNIST: samples"
 M="$RUNS/fashion-mnist"
