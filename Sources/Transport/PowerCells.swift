@@ -37,6 +37,9 @@ public final class PowerCells: @unchecked Sendable {
     let rows: UnsafeMutablePointer<Float>
     /// Targets, column-major `d × paddedCount` with zero padding (the `direct` kernel's operand).
     let columns: UnsafeMutablePointer<Float>
+    /// Clusters for pruning (the `direct` kernel with at least `clusterMinimumTargets` targets).
+    let clusters: Clusters?
+    static let clusterMinimumTargets = 256
 
     static let lanes = 16
     /// At or below this dimension the scores are computed in registers instead of by sgemm (at d = 2
@@ -70,6 +73,8 @@ public final class PowerCells: @unchecked Sendable {
             for j in 0..<dimension { packed[j * padded + i] = targets[i * dimension + j] }
         }
         columns = packed
+        clusters = self.kernel == .direct && count >= PowerCells.clusterMinimumTargets
+            ? Clusters(targets: targets, dimension: dimension) : nil
     }
 
     deinit {
@@ -187,19 +192,22 @@ public final class PowerCells: @unchecked Sendable {
         }
     }
 
-    /// A copy of `heights` padded to `paddedCount` with -∞ (caller deallocates).
+    /// A copy of `heights` padded to `paddedCount` with -∞, followed by the cluster-ordered copy
+    /// the pruned kernel reads (caller deallocates).
     func paddedHeights(_ heights: [Float]) -> UnsafeMutablePointer<Float> {
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedCount)
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedCount + clusterHeightCount)
         heights.withUnsafeBufferPointer { padded.initialize(from: $0.baseAddress!, count: targetCount) }
         (padded + targetCount).initialize(repeating: -.infinity, count: paddedCount - targetCount)
+        fillClusterHeights(padded)
         return padded
     }
 
     /// A copy of Double `heights` as padded Float (caller deallocates).
     func paddedHeights(_ heights: [Double]) -> UnsafeMutablePointer<Float> {
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedCount)
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedCount + clusterHeightCount)
         for i in 0..<targetCount { padded[i] = Float(heights[i]) }
         (padded + targetCount).initialize(repeating: -.infinity, count: paddedCount - targetCount)
+        fillClusterHeights(padded)
         return padded
     }
 
@@ -213,6 +221,13 @@ public final class PowerCells: @unchecked Sendable {
         let bestValue = workspace.bestValue, secondValue = workspace.secondValue
         let bestIndex = workspace.bestIndex, secondIndex = workspace.secondIndex
         switch kernel {
+        case .direct where clusters != nil:
+            let clusters = self.clusters!
+            for p in 0..<count {
+                prunedTop2(point: points + p * dimension, heights: heights, bounds: workspace.bounds, clusters: clusters,
+                           best: &bestValue[p], bestIndex: &bestIndex[p],
+                           second: &secondValue[p], secondIndex: &secondIndex[p])
+            }
         case .direct:
             for p in 0..<count {
                 directTop2(point: points + p * dimension, heights: heights,

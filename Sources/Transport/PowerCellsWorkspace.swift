@@ -16,6 +16,8 @@ extension PowerCells {
         let gap: UnsafeMutablePointer<Float>
         let bestScore: UnsafeMutablePointer<Float>
         let blockSize: Int
+        /// One bound per cluster (pruned kernel).
+        let bounds: UnsafeMutablePointer<Float>
 
         init(cells: PowerCells) {
             let block = cells.pointBlockSize
@@ -33,12 +35,13 @@ extension PowerCells {
             second = .allocate(capacity: block)
             gap = .allocate(capacity: block)
             bestScore = .allocate(capacity: block)
+            bounds = .allocate(capacity: max(16, cells.clusters?.paddedCount ?? 16))
         }
 
         deinit {
             scores.deallocate(); points.deallocate()
             bestValue.deallocate(); secondValue.deallocate(); bestIndex.deallocate(); secondIndex.deallocate()
-            best.deallocate(); second.deallocate(); gap.deallocate(); bestScore.deallocate()
+            best.deallocate(); second.deallocate(); gap.deallocate(); bestScore.deallocate(); bounds.deallocate()
         }
     }
 }
