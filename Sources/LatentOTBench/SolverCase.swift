@@ -204,13 +204,18 @@ struct SolverCase {
         var solverError: Double
         var independentError: Double
         var finalPoints: Int
+        /// Σ points counted by the solver's steps, and by its own evaluations: where its time goes.
+        var trainingPoints: Int
+        var evaluationCount: Int
+        var evaluatedPoints: Int
         var summary: String {
             "\(format(seconds)) s (\(steps) steps, \(converged ? "converged" : stopReason), \(format(independentError)) on a check)"
         }
         var json: [String: Any] {
             ["seconds": seconds, "steps": steps, "converged": converged, "stopReason": stopReason,
              "errorOnSolverEvaluation": solverError, "errorOnIndependentCheck": independentError,
-             "finalPointsPerStep": finalPoints, "solver": "SemiDiscreteSolver() defaults + tolerance, evaluationPointCount, timeBudget"]
+             "finalPointsPerStep": finalPoints, "solver": "SemiDiscreteSolver() defaults + tolerance, evaluationPointCount, timeBudget",
+             "trainingPoints": trainingPoints, "solverEvaluations": evaluationCount, "solverEvaluatedPoints": evaluatedPoints]
         }
     }
 
@@ -240,9 +245,13 @@ struct SolverCase {
                                                   seed: SolverCase.checkSeed)
         let outcome = LatentOutcome(seconds: seconds, steps: solution.iterations, converged: solution.hasConverged,
                                     stopReason: solution.stopReason.rawValue, solverError: criterion.error(solution.evaluation),
-                                    independentError: criterion.error(check), finalPoints: solution.finalPointsPerStep)
-        log(String(format: "case 2: LatentOT %@: %.2f s, %d steps, %@, error %.4f (independent check %.4f)", label, seconds,
-                   outcome.steps, outcome.stopReason, outcome.solverError, outcome.independentError))
+                                    independentError: criterion.error(check), finalPoints: solution.finalPointsPerStep,
+                                    trainingPoints: solution.history.reduce(0) { $0 + $1.pointsPerStep },
+                                    evaluationCount: solution.evaluations.count,
+                                    evaluatedPoints: solution.evaluations.reduce(0) { $0 + $1.estimate.sampleCount })
+        log(String(format: "case 2: LatentOT %@: %.2f s, %d steps, %@, error %.4f (independent check %.4f); %d training points, %d evaluations of %d points",
+                   label, seconds, outcome.steps, outcome.stopReason, outcome.solverError, outcome.independentError,
+                   outcome.trainingPoints, outcome.evaluationCount, outcome.evaluatedPoints))
         return outcome
     }
 
