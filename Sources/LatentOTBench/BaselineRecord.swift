@@ -22,6 +22,8 @@ struct BaselineRecord: Codable {
     /// Seconds of the reference's steps in the full run (evaluations excluded).
     var measuredSeconds: Double
     var secondsPerFirstStep: Double
+    /// Whether the reference stopped by its own rule (`‖g‖₂ < 2e-3`).
+    var stoppedOnGradient: Bool?
     var date: String
     var commit: String
     var cpu: String

@@ -81,7 +81,7 @@ struct BenchmarkCommand: ParsableCommand {
         reporter.emit(case: 0, name: "environment", [
             "commit": BenchEnvironment.commit, "date": BenchEnvironment.timestamp, "cpu": BenchEnvironment.cpuModel,
             "cores": Parallel.coreCount, "blasThreads": BLAS.threadCount,
-            "openblasCoretype": ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "auto-detected",
+            "openblasCoretype": ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset (detected by OpenBLAS)",
             "mode": full ? "full" : quick ? "quick" : "default", "cases": selected.sorted(),
             "loadAverage": BenchEnvironment.loadAverage,
         ])

@@ -12,12 +12,15 @@ enum ChildProcess {
         return URL(fileURLWithPath: CommandLine.arguments[0])
     }
 
+    /// Runs the child with `extra` added to this process's environment (an empty value removes the variable).
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> [String: Any] {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        for (key, value) in extra { environment[key] = value }
+        for (key, value) in extra {
+            if value.isEmpty { environment.removeValue(forKey: key) } else { environment[key] = value }
+        }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output

@@ -114,28 +114,34 @@ struct KernelProfile {
 }
 
 extension KernelProfile {
-    /// The case-1 shapes again in child processes, once with OpenBLAS's auto-detected core type and
-    /// once with `OPENBLAS_CORETYPE=SkylakeX` (AVX-512 kernels), which must be chosen before the
-    /// library loads (Debian's OpenBLAS 0.3.21 detects this Zen 5 CPU as Haswell: AVX2 only).
+    /// The case-1 shapes again in child processes with OpenBLAS's core type as this environment
+    /// sets it, unset (OpenBLAS's own detection) and `SkylakeX` (AVX-512 kernels); the core type is
+    /// chosen when the library loads, hence the children.
     func coreTypes(_ reporter: Reporter, shapes: [KernelCase.Shape]) throws -> [[String: Any]] {
+        let current = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
+        let variants: [(label: String, value: String)] = [("as set (\(current ?? "unset"))", current ?? ""),
+                                                          ("unset (detected)", ""), ("SkylakeX", "SkylakeX")]
         var results: [[String: Any]] = []
         for shape in shapes {
-            var pair: [String: Double] = [:]
-            for core in ["auto", "SkylakeX"] {
-                let environment = core == "auto" ? [:] : ["OPENBLAS_CORETYPE": core]
+            var kernel: [String] = [], sgemm: [String] = []
+            var first: Double? = nil, best: (String, Double)? = nil
+            for variant in variants {
                 let result = try ChildProcess.run(["kernel-child", "--points", "\(shape.points)", "--targets", "\(shape.targets)",
                                                    "--dimension", "\(shape.dimension)", "--repetitions", "\(repetitions)"],
-                                                  environment: environment)
+                                                  environment: ["OPENBLAS_CORETYPE": variant.value])
                 var entry = result
-                entry["openblasCoretype"] = core
+                entry["openblasCoretype"] = variant.label
                 results.append(entry)
-                pair["kernel-" + core] = result["kernelGFLOPs"] as? Double
-                pair["sgemm-" + core] = result["sgemmGFLOPs"] as? Double
+                let k = (result["kernelGFLOPs"] as? Double) ?? .nan, g = (result["sgemmGFLOPs"] as? Double) ?? .nan
+                kernel.append("\(variant.label) \(format(k))")
+                sgemm.append(format(g))
+                if first == nil { first = k }
+                if best == nil || k > best!.1 { best = (variant.label, k) }
             }
-            reporter.row(1, "profile: OPENBLAS_CORETYPE=SkylakeX vs auto, \(shape.label)",
-                         latentOT: "kernel \(format(pair["kernel-SkylakeX"])) vs \(format(pair["kernel-auto"])) GFLOP/s",
-                         baseline: "sgemm \(format(pair["sgemm-SkylakeX"])) vs \(format(pair["sgemm-auto"])) GFLOP/s",
-                         ratio: "kernel " + times((pair["kernel-SkylakeX"] ?? .nan) / (pair["kernel-auto"] ?? .nan)))
+            reporter.row(1, "profile: OPENBLAS_CORETYPE, \(shape.label)",
+                         latentOT: "kernel GFLOP/s: " + kernel.joined(separator: ", "),
+                         baseline: "sgemm GFLOP/s: " + sgemm.joined(separator: ", "),
+                         ratio: "best (\(best?.0 ?? "—")) " + times((best?.1 ?? .nan) / (first ?? .nan)) + " the current")
         }
         return results
     }

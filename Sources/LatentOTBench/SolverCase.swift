@@ -93,6 +93,8 @@ struct SolverCase {
             let key = "\(criterion.short) | \(codes.origin)"
             let baseline: [String: Any]
             let baselineSeconds: Double?
+            let baselineText: String
+            var baselineIsEstimate = false
             if full {
                 let schedule = EvaluationSchedule(interval: 10, fineInterval: 2, nearFactor: 1.25,
                                                   screenPoints: min(1 << 18, evaluationPoints), confirmPoints: evaluationPoints)
@@ -102,38 +104,55 @@ struct SolverCase {
                 try BaselineRecordFile.upsert(record, at: recordURL)
                 SolverCase.saveHeights(outcome.heights, name: "reference-heights-\(codes.origin.hasPrefix("synthetic") ? "synthetic" : "codes-file")-M\(codes.count)-d\(codes.dimension).json")
                 log("case 2: recorded \(record.steps) steps (\(format(record.stepEquivalents)) first-step equivalents) in \(recordURL.path)")
-                baselineSeconds = outcome.seconds
+                baselineSeconds = outcome.reached ? outcome.seconds : nil
                 baseline = outcome.json(mode: "measured to the tolerance (--full)", settings: settings)
+                baselineText = outcome.reached ? "\(format(outcome.seconds)) s (\(outcome.steps) steps, measured)"
+                    : "not reached: stopped at step \(outcome.steps), \(format(outcome.finalError)) on fresh points"
             } else {
                 let outcome = referenceRun(problem, settings, criterion, schedule: nil, maxSteps: baselineSteps,
                                            maxSeconds: .infinity, label: label)
                 let perStep = outcome.secondsPerFirstStep
                 var json = outcome.json(mode: "\(outcome.steps) steps timed; steps to the tolerance from the record", settings: settings)
                 if let record = BaselineRecordFile.load(recordURL).record(for: key) {
-                    baselineSeconds = record.reached ? record.stepEquivalents * perStep : nil
+                    let floor = (Double(codes.count) / Double(record.finalPoints)).squareRoot()
                     json["record"] = ["steps": record.steps, "stepEquivalents": record.stepEquivalents, "reached": record.reached,
                                       "date": record.date, "commit": record.commit, "finalError": record.finalError,
+                                      "finalPoints": record.finalPoints, "fixedSetFloor": floor,
                                       "measuredSeconds": record.measuredSeconds, "file": recordURL.path]
-                    json["estimatedSeconds"] = record.stepEquivalents * perStep
+                    if record.reached {
+                        let seconds = record.stepEquivalents * perStep
+                        baselineSeconds = seconds
+                        json["estimatedSeconds"] = seconds
+                        baselineText = "\(format(seconds)) s (\(record.steps) steps recorded \(record.date.prefix(10)) × \(format(perStep)) s per first step, this run)"
+                    } else {
+                        // Its fixed point set cannot resolve the cells: the error on fresh points stays
+                        // at about sqrt(M/N). Estimate: as many steps with the smallest N whose floor
+                        // is below the bound.
+                        let needed = SolverCase.powerOfTwo(atLeast: Int((Double(codes.count) / (criterion.bound * criterion.bound)).rounded(.up)))
+                        let points = max(needed, settings.initialPoints)
+                        let seconds = Double(record.steps) * Double(points) / Double(settings.initialPoints) * perStep
+                        baselineSeconds = seconds
+                        baselineIsEstimate = true
+                        json["estimatedSeconds"] = seconds
+                        json["estimate"] = "the reference stopped by its own rule (|g| < 2e-3) at step \(record.steps) with N = \(record.finalPoints) fixed points and \(String(format: "%.3f", record.finalError)) on fresh points: a fixed set of N points leaves an error of about sqrt(M/N) = \(String(format: "%.3f", floor)), so it cannot reach \(criterion.bound). Estimate: the same \(record.steps) steps with N = \(points) points (the smallest power of two with sqrt(M/N) below the bound) at this run's time per point."
+                        baselineText = "never reaches it (stops at step \(record.steps), \(format(record.finalError)) on fresh points; √(M/N) floor \(format(floor))); estimate \(format(seconds)) s = \(record.steps) steps × N = 2^\(points.trailingZeroBitCount) at \(format(perStep * Double(points) / Double(settings.initialPoints))) s"
+                    }
                 } else {
                     baselineSeconds = nil
                     json["record"] = "none for this problem in \(recordURL.path): run with --full (the issue's figure for its problem: about 330 steps)"
+                    baselineText = "\(format(perStep)) s per step; steps not recorded (run --full)"
                 }
                 baseline = json
             }
             problems.append(["problem": label, "codes": codes.origin, "criterion": criterion.name,
                              "latentOT": latent?.json ?? "skipped (--baseline-only)", "baseline": baseline,
                              "speedup": SolverCase.speedup(baselineSeconds, latent) as Any,
-                             "speedupUpperBound": SolverCase.speedupBound(baselineSeconds, latent) as Any])
-            let baselineText: String
-            if let baselineSeconds, let steps = (baseline["record"] as? [String: Any])?["steps"] ?? baseline["steps"] {
-                baselineText = "\(format(baselineSeconds)) s (\(steps) steps at \(format(baseline["secondsPerFirstStep"] as? Double)) s)"
-            } else {
-                baselineText = "\(format(baseline["secondsPerFirstStep"] as? Double)) s per step; steps not recorded"
-            }
+                             "speedupUpperBound": SolverCase.speedupBound(baselineSeconds, latent) as Any,
+                             "speedupIsEstimate": baselineIsEstimate])
             reporter.row(2, "\(label) seconds to \(criterion.short) (2^\(evaluationPoints.trailingZeroBitCount) fresh points)",
                          latentOT: latent?.summary ?? "skipped",
-                         baseline: baselineText, ratio: SolverCase.ratioText(baselineSeconds, latent))
+                         baseline: baselineText,
+                         ratio: SolverCase.ratioText(baselineSeconds, latent) + (baselineIsEstimate && latent != nil ? " (estimate)" : ""))
         }
         // Eight Gaussians.
         if runToy {
@@ -185,6 +204,12 @@ struct SolverCase {
         return baselineSeconds / latent.seconds
     }
 
+    static func powerOfTwo(atLeast value: Int) -> Int {
+        var p = 1
+        while p < value { p <<= 1 }
+        return p
+    }
+
     static func saveHeights(_ heights: [Double], name: String) {
         do {
             try FileManager.default.createDirectory(at: heightsFolder, withIntermediateDirectories: true)
@@ -204,13 +229,18 @@ struct SolverCase {
         var solverError: Double
         var independentError: Double
         var finalPoints: Int
+        /// Σ points counted by the solver's steps, and by its own evaluations: where its time goes.
+        var trainingPoints: Int
+        var evaluationCount: Int
+        var evaluatedPoints: Int
         var summary: String {
             "\(format(seconds)) s (\(steps) steps, \(converged ? "converged" : stopReason), \(format(independentError)) on a check)"
         }
         var json: [String: Any] {
             ["seconds": seconds, "steps": steps, "converged": converged, "stopReason": stopReason,
              "errorOnSolverEvaluation": solverError, "errorOnIndependentCheck": independentError,
-             "finalPointsPerStep": finalPoints, "solver": "SemiDiscreteSolver() defaults + tolerance, evaluationPointCount, timeBudget"]
+             "finalPointsPerStep": finalPoints, "solver": "SemiDiscreteSolver() defaults + tolerance, evaluationPointCount, timeBudget",
+             "trainingPoints": trainingPoints, "solverEvaluations": evaluationCount, "solverEvaluatedPoints": evaluatedPoints]
         }
     }
 
@@ -240,9 +270,13 @@ struct SolverCase {
                                                   seed: SolverCase.checkSeed)
         let outcome = LatentOutcome(seconds: seconds, steps: solution.iterations, converged: solution.hasConverged,
                                     stopReason: solution.stopReason.rawValue, solverError: criterion.error(solution.evaluation),
-                                    independentError: criterion.error(check), finalPoints: solution.finalPointsPerStep)
-        log(String(format: "case 2: LatentOT %@: %.2f s, %d steps, %@, error %.4f (independent check %.4f)", label, seconds,
-                   outcome.steps, outcome.stopReason, outcome.solverError, outcome.independentError))
+                                    independentError: criterion.error(check), finalPoints: solution.finalPointsPerStep,
+                                    trainingPoints: solution.history.reduce(0) { $0 + $1.pointsPerStep },
+                                    evaluationCount: solution.evaluations.count,
+                                    evaluatedPoints: solution.evaluations.reduce(0) { $0 + $1.estimate.sampleCount })
+        log(String(format: "case 2: LatentOT %@: %.2f s, %d steps, %@, error %.4f (independent check %.4f); %d training points, %d evaluations of %d points",
+                   label, seconds, outcome.steps, outcome.stopReason, outcome.solverError, outcome.independentError,
+                   outcome.trainingPoints, outcome.evaluationCount, outcome.evaluatedPoints))
         return outcome
     }
 
@@ -273,7 +307,8 @@ struct SolverCase {
             BaselineRecord(key: key, problem: problem, tolerance: criterion.name + " on fresh points", steps: steps,
                            stepEquivalents: stepEquivalents, initialPoints: initialPoints, finalPoints: finalPoints,
                            finalError: finalError ?? .nan, reached: reached, measuredSeconds: seconds,
-                           secondsPerFirstStep: secondsPerFirstStep, date: BenchEnvironment.timestamp,
+                           secondsPerFirstStep: secondsPerFirstStep, stoppedOnGradient: stoppedOnGradient,
+                           date: BenchEnvironment.timestamp,
                            commit: BenchEnvironment.commit, cpu: "\(BenchEnvironment.cpuModel), \(Parallel.coreCount) cores",
                            evaluations: evaluations)
         }
@@ -319,8 +354,9 @@ struct SolverCase {
             }
             if !more || stepSeconds >= maxSeconds { break }
         }
-        if schedule != nil && !reached && finalError == nil {
-            finalError = evaluate(schedule!.confirmPoints)
+        // Stopped without meeting the bound: the error of the final heights.
+        if let schedule, !reached, evaluations.last.map({ Int($0[0]) != reference.steps.count || Int($0[1]) != schedule.confirmPoints }) ?? true {
+            finalError = evaluate(schedule.confirmPoints)
             reached = finalError! <= criterion.bound
         }
         // Time per first-step: the median over steps of seconds × (first points / points).
