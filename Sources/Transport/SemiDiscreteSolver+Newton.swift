@@ -104,7 +104,9 @@ extension SemiDiscreteSolver {
                     stalls = 0; best = error
                 }
             }
-            var trial = min(ceiling, alpha * 2)
+            // Twice the last accepted step, but never below ceiling/16: a step forced at the bottom
+            // of a line search (noise) must not ratchet the next one down.
+            var trial = min(ceiling, max(alpha * 2, ceiling / 16))
             let direction = newtonDirection(cells: cells, sample: sample, weights: weights)
             let smallest = trial / 128
             while true {
