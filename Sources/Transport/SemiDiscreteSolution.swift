@@ -6,6 +6,8 @@ public struct SemiDiscreteSolution: Codable, Sendable {
     public var hasConverged: Bool
     /// Why the solve stopped.
     public var stopReason: StopReason
+    /// The method that ran (`.automatic` resolved).
+    public var method: SolverMethod
     /// Steps taken.
     public var iterations: Int
     /// Wall-clock seconds of the solve, final evaluation included.

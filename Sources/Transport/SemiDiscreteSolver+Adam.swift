@@ -37,7 +37,13 @@ extension SemiDiscreteSolver {
             var stalledOut = false
             if windowSteps >= growthPatience {
                 let pooled = CellErrorEstimate(counts: pooledCounts, sampleCount: pooledPoints, weights: weights)
-                if tolerance.isSatisfied(by: pooled) || tolerance.isSatisfied(by: estimate) { shouldEvaluate = true }
+                // A single step's counts are a usable pre-screen only when their counting noise is
+                // well below the tolerance; otherwise the window's pooled counts are.
+                let bound = tolerance.rmsRelativeError ?? tolerance.maxRelativeError.map { $0 / 4 } ?? 0
+                let precise = estimate.noiseFloor <= bound / 2
+                if tolerance.isSatisfied(by: pooled) || (precise && tolerance.isSatisfied(by: estimate)) {
+                    shouldEvaluate = true
+                }
                 let windowMean = windowSquares / Double(windowSteps)
                 if windowMean < bestWindow * (1 - stallImprovement) * (1 - stallImprovement) {
                     bestWindow = windowMean

@@ -33,7 +33,7 @@ extension SemiDiscreteSolver {
     ///
     /// Growth: a full Newton step leaves an error of about the counting noise of its points,
     /// `sqrt(M/N)`; when the noise-corrected error has not improved by `stallImprovement` for
-    /// `newtonPatience` accepted steps, the points per step grow by `growthFactor` (up to
+    /// `newtonPatience` accepted steps, the points per step grow by `newtonGrowthFactor` (up to
     /// `maximumPointsPerStep`), and at the maximum the ceiling shrinks by `learningRateDecay`, which
     /// averages successive estimates.
     ///
@@ -99,12 +99,14 @@ extension SemiDiscreteSolver {
             } else {
                 stalls += 1
                 if stalls >= newtonPatience {
-                    if points < maximumPoints { points = min(maximumPoints, points * growthFactor) }
+                    if points < maximumPoints { points = min(maximumPoints, points * newtonGrowthFactor) }
                     else { ceiling = max(ceiling * learningRateDecay, newtonStep / 64) }
                     stalls = 0; best = error
                 }
             }
-            var trial = min(ceiling, alpha * 2)
+            // Twice the last accepted step, but never below ceiling/16: a step forced at the bottom
+            // of a line search (noise) must not ratchet the next one down.
+            var trial = min(ceiling, max(alpha * 2, ceiling / 16))
             let direction = newtonDirection(cells: cells, sample: sample, weights: weights)
             let smallest = trial / 128
             while true {

@@ -131,6 +131,7 @@ final class SolveSession {
                                      maxIterations: solver.maxIterations, isFinal: true))
         }
         return SemiDiscreteSolution(heights: heights, hasConverged: converged, stopReason: stopReason,
+                                    method: solver.resolvedMethod(for: problem),
                                     iterations: steps, seconds: seconds, maxRelativeError: final.maxRelativeError,
                                     rmsRelativeError: final.rmsRelativeError, meanRelativeError: final.meanRelativeError,
                                     evaluation: final, finalPointsPerStep: pointsPerStep, finalLearningRate: learningRate,

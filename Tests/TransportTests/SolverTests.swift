@@ -97,6 +97,18 @@ import Transport
         #expect(abs(solution.heights.reduce(0, +)) < 1e-9)
     }
 
+    /// A solution survives a JSON round trip (the CLI stores it next to the heights).
+    @Test func solutionIsCodable() throws {
+        let problem = try SemiDiscreteProblem(targets: TestProblems.uniform(count: 20, dimension: 2, seed: 1), dimension: 2)
+        let solution = SemiDiscreteSolver().solve(problem, seed: 1)
+        let data = try JSONEncoderForTests.encode(solution)
+        let decoded = try JSONEncoderForTests.decode(SemiDiscreteSolution.self, from: data)
+        #expect(decoded.heights == solution.heights)
+        #expect(decoded.stopReason == solution.stopReason && decoded.method == .newton)
+        #expect(decoded.history == solution.history)
+        #expect(decoded.evaluation == solution.evaluation)
+    }
+
     /// A time budget stops the solve as such.
     @Test func timeBudgetStops() throws {
         let problem = try SemiDiscreteProblem(targets: TestProblems.uniform(count: 200, dimension: 8, seed: 3), dimension: 8)
