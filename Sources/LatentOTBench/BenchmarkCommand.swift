@@ -100,7 +100,7 @@ struct BenchmarkCommand: ParsableCommand {
                 let saved = SolverCase.heightsFolder.appendingPathComponent("reference-heights-synthetic-M60000-d32.json")
                 if let data = try? Data(contentsOf: saved), let heights = try? JSONSerialization.jsonObject(with: data) as? [Double],
                    heights.count == codes.count {
-                    heightSets.append(("the reference's at RMS 0.16 (--full)", heights.map { Float($0) }))
+                    heightSets.append(("the reference's final (--full)", heights.map { Float($0) }))
                 }
                 result["pruning"] = PruningEstimate(points: quick ? 1 << 11 : 1 << 13).run(codes: codes, heightSets: heightSets, reporter: reporter)
                 reporter.emit(case: 1, name: "cell-kernel-profile", result)
