@@ -19,7 +19,7 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(name: .long, help: "Cases to run, comma-separated: 1 kernel, 2 solver, 3 memory, 4 autoencoder.")
     var cases: String = "1,2,3,4"
 
-    @Flag(name: .long, help: "Case 2: run the reference solver to the tolerance and record its steps in bench/baseline-steps.json (minutes).")
+    @Flag(name: .long, help: "Case 2: run the reference solver until it meets the tolerance or stops by its own rule, and record its steps in bench/baseline-steps.json (tens of minutes).")
     var full = false
 
     @Flag(name: .long, help: "A fast smoke run: small sizes, few steps, a few batches.")
