@@ -19,7 +19,7 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(name: .long, help: "Cases to run, comma-separated: 1 kernel, 2 solver, 3 memory, 4 autoencoder.")
     var cases: String = "1,2,3,4"
 
-    @Flag(name: .long, help: "Case 2: run the reference solver to the tolerance and record its steps in bench/baseline-steps.json (minutes).")
+    @Flag(name: .long, help: "Case 2: run the reference solver until it meets the tolerance or stops by its own rule, and record its steps in bench/baseline-steps.json (tens of minutes).")
     var full = false
 
     @Flag(name: .long, help: "A fast smoke run: small sizes, few steps, a few batches.")
@@ -100,7 +100,7 @@ struct BenchmarkCommand: ParsableCommand {
                 let saved = SolverCase.heightsFolder.appendingPathComponent("reference-heights-synthetic-M60000-d32.json")
                 if let data = try? Data(contentsOf: saved), let heights = try? JSONSerialization.jsonObject(with: data) as? [Double],
                    heights.count == codes.count {
-                    heightSets.append(("the reference's at RMS 0.16 (--full)", heights.map { Float($0) }))
+                    heightSets.append(("the reference's final (--full)", heights.map { Float($0) }))
                 }
                 result["pruning"] = PruningEstimate(points: quick ? 1 << 11 : 1 << 13).run(codes: codes, heightSets: heightSets, reporter: reporter)
                 reporter.emit(case: 1, name: "cell-kernel-profile", result)

@@ -9,8 +9,9 @@ import Transport
 ///
 /// Inputs: clustered synthetic codes (`BenchData.syntheticCodes`), Voronoi heights, scrambled
 /// Sobol points in `[-1/2, 1/2]^d`; every timed repetition uses fresh points (a later block of the
-/// sequence), so a kernel cannot profit from having seen the same points before. Each method runs
-/// once untimed (warm-up), then `repetitions` times; the median is reported.
+/// sequence), so a kernel cannot profit from having seen the same points before. The methods run in
+/// turn within each repetition (so a change of load on the shared machine touches them alike): once
+/// untimed (warm-up), then `repetitions` times; the median is reported.
 struct KernelCase {
     struct Shape {
         var points: Int
@@ -92,54 +93,47 @@ struct KernelCase {
         let points = (0..<runs).map { BenchData.sourcePoints(count: n, dimension: d, start: $0 * n) }
 
         let brute = BruteForceArgmax(targets: codes.values, dimension: d, maximumPoints: n)
-        var bruteBest = [Int32](repeating: 0, count: n)
-        let sgemm = Stopwatch.median(runs) { r in
-            points[r].withUnsafeBufferPointer { brute.scoresOnly(points: $0.baseAddress!, count: n) }
-        }
-        let baseline = Stopwatch.median(runs) { r in
-            points[r].withUnsafeBufferPointer { x in
-                heights.withUnsafeBufferPointer { h in
-                    bruteBest.withUnsafeMutableBufferPointer { b in
-                        brute.argmax(points: x.baseAddress!, count: n, heights: h.baseAddress!, best: b.baseAddress!)
-                    }
-                }
-            }
-        }
-        let baselineLast = bruteBest // of the last run's points
         let tiledBrute = BruteForceArgmax(targets: codes.values, dimension: d, maximumPoints: n, layout: BruteForceArgmax.referenceLayout)
-        let tiled = Stopwatch.median(runs) { r in
-            points[r].withUnsafeBufferPointer { x in
-                heights.withUnsafeBufferPointer { h in
-                    bruteBest.withUnsafeMutableBufferPointer { b in
-                        tiledBrute.argmax(points: x.baseAddress!, count: n, heights: h.baseAddress!, best: b.baseAddress!)
+        let (packSeconds, cells) = Stopwatch.time { PowerCells(targets: codes.values, dimension: d) }
+        var baselineBest = [Int32](repeating: 0, count: n), tiledBest = baselineBest
+        var best = baselineBest, second = baselineBest
+        var gap = [Float](repeating: 0, count: n)
+        // The four methods in turn within each repetition, so a change of load on the machine
+        // touches them alike; run 0 is the warm-up.
+        var sgemm: [Double] = [], baseline: [Double] = [], tiled: [Double] = [], kernel: [Double] = []
+        for r in 0..<runs {
+            points[r].withUnsafeBufferPointer { xs in
+                let x = xs.baseAddress!
+                heights.withUnsafeBufferPointer { hs in
+                    let h = hs.baseAddress!
+                    sgemm.append(Stopwatch.time { brute.scoresOnly(points: x, count: n) }.seconds)
+                    baselineBest.withUnsafeMutableBufferPointer { b in
+                        baseline.append(Stopwatch.time { brute.argmax(points: x, count: n, heights: h, best: b.baseAddress!) }.seconds)
+                    }
+                    tiledBest.withUnsafeMutableBufferPointer { b in
+                        tiled.append(Stopwatch.time { tiledBrute.argmax(points: x, count: n, heights: h, best: b.baseAddress!) }.seconds)
                     }
                 }
-            }
-        }
-        let tiledLast = bruteBest
-
-        let (packSeconds, cells) = Stopwatch.time { PowerCells(targets: codes.values, dimension: d) }
-        var best = [Int32](repeating: 0, count: n), second = best
-        var gap = [Float](repeating: 0, count: n)
-        let kernel = Stopwatch.median(runs) { r in
-            points[r].withUnsafeBufferPointer { x in
                 best.withUnsafeMutableBufferPointer { b in
                     second.withUnsafeMutableBufferPointer { s in
                         gap.withUnsafeMutableBufferPointer { g in
-                            cells.assign(points: x.baseAddress!, count: n, heights: heights, best: b.baseAddress!,
-                                         second: s.baseAddress!, gap: g.baseAddress!)
+                            kernel.append(Stopwatch.time {
+                                cells.assign(points: x, count: n, heights: heights, best: b.baseAddress!,
+                                             second: s.baseAddress!, gap: g.baseAddress!)
+                            }.seconds)
                         }
                     }
                 }
             }
         }
-        // Both ran last on points[runs - 1]: check a subset against a Double brute force.
+        let baselineLast = baselineBest, tiledLast = tiledBest // of the last run's points
+        // All ran last on points[runs - 1]: check a subset against a Double brute force.
         let check = verify(points: points[runs - 1], codes: codes, heights: heights, best: best, second: second,
                            gap: gap, baselineBest: baselineLast, tiledBest: tiledLast)
         // The first run is the warm-up: the median of the rest.
         func median(_ all: [Double]) -> Double { let s = all.dropFirst().sorted(); return s[s.count / 2] }
-        return Result(shape: shape, kernelSeconds: median(kernel.all), sgemmSeconds: median(sgemm.all),
-                      baselineSeconds: median(baseline.all), tiledSeconds: median(tiled.all), packSeconds: packSeconds,
+        return Result(shape: shape, kernelSeconds: median(kernel), sgemmSeconds: median(sgemm),
+                      baselineSeconds: median(baseline), tiledSeconds: median(tiled), packSeconds: packSeconds,
                       sgemmLayout: brute.layoutDescription, tiledLayout: tiledBrute.layoutDescription,
                       verified: check.points, mismatches: check.mismatches,
                       baselineMismatches: check.baselineMismatches, tiledMismatches: check.tiledMismatches, ties: check.ties,
