@@ -32,7 +32,7 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Stop when the maximum relative cell error (fresh points) is at most this (meaningful when points per cell are in the thousands).")
     var maxErrorTolerance: Double?
 
-    @Option(help: "Solver: newton (damped Newton, the default) or adam (the reference's gradient method).")
+    @Option(help: "Solver: automatic (newton for d ≤ 3, fixed-set above; the default), newton (damped Newton), adam (the reference's gradient method on fresh points) or fixed-set (Adam on a growing fixed point set with candidate lists).")
     var method: SolverMethod?
 
     @Option(help: "Step limit.")
@@ -41,16 +41,19 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Time budget in seconds (the result then depends on the machine's speed; tolerance and --max-iterations stops are reproducible).")
     var timeBudget: Double?
 
-    @Option(name: .customLong("ot-learning-rate"), help: "Adam learning rate of the OT solver, relative to the code scale.")
+    @Option(name: .customLong("ot-learning-rate"), help: "Adam step of the OT solver (adam and fixed-set methods), relative to the code scale (defaults 0.01 and 0.02).")
     var learningRate: Double?
 
     @Option(help: "Source points per step at the start (grows when progress stalls).")
     var pointsPerStep: Int?
 
+    @Option(help: "The most source points per step (adam) or in the fixed set (fixed-set); default 2^20. The fixed set's error floor is about sqrt(M / this).")
+    var maxPoints: Int?
+
     @Option(help: "Fresh points for the error estimate.")
     var evaluationPoints: Int?
 
-    @Option(help: "Initial heights: voronoi (-|y|²/2) or zero.")
+    @Option(help: "Initial heights: multiscale (the default: coarse to fine for newton, gaussian for fixed-set, voronoi for adam), gaussian (the linear OT map to the codes' Gaussian fit), voronoi (-|y|²/2) or zero.")
     var initialHeights: InitialHeights?
 
     func validate() throws {
@@ -62,6 +65,7 @@ struct SolverOptions: ParsableArguments {
         if let maxIterations, maxIterations < 0 { throw ValidationError("--max-iterations must be ≥ 0, got \(maxIterations)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--ot-learning-rate must be > 0, got \(learningRate)") }
         if let pointsPerStep, !(1...(1 << 26)).contains(pointsPerStep) { throw ValidationError("--points-per-step must be in 1...2^26, got \(pointsPerStep)") }
+        if let maxPoints, !(1...(1 << 26)).contains(maxPoints) { throw ValidationError("--max-points must be in 1...2^26, got \(maxPoints)") }
         if let evaluationPoints, !(1...(1 << 26)).contains(evaluationPoints) { throw ValidationError("--evaluation-points must be in 1...2^26, got \(evaluationPoints)") }
     }
 
@@ -71,8 +75,9 @@ struct SolverOptions: ParsableArguments {
         solver.timeBudget = timeBudget
         if let method { solver.method = method }
         if let maxIterations { solver.maxIterations = maxIterations }
-        if let learningRate { solver.learningRate = learningRate }
+        if let learningRate { solver.learningRate = learningRate; solver.fixedSetLearningRate = learningRate }
         if let pointsPerStep { solver.pointsPerStep = pointsPerStep; solver.maximumPointsPerStep = max(solver.maximumPointsPerStep, pointsPerStep) }
+        if let maxPoints { solver.maximumPointsPerStep = maxPoints; solver.pointsPerStep = min(solver.pointsPerStep, maxPoints) }
         if let evaluationPoints { solver.evaluationPointCount = evaluationPoints }
         if let initialHeights { solver.initialHeights = initialHeights }
         return solver

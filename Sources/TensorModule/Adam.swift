@@ -57,17 +57,20 @@ public struct Adam: Codable, Equatable, Sendable {
         }
     }
 
-    /// One update of Double parameters (the transport heights).
-    public mutating func update(_ parameters: inout [Double], gradient: [Double]) {
+    /// One update of Double parameters (the transport heights). `stepScale` (optional, one factor per
+    /// parameter) multiplies each parameter's step after the moments are updated.
+    public mutating func update(_ parameters: inout [Double], gradient: [Double], stepScale: [Double]? = nil) {
         precondition(parameters.count == parameterCount && gradient.count == parameterCount,
                      "Adam.update: \(parameters.count) parameters, \(gradient.count) gradients, state for \(parameterCount)")
+        precondition(stepScale == nil || stepScale!.count == parameterCount, "Adam.update: stepScale length")
         step += 1
         let (c1, c2) = corrections()
         for i in 0..<parameters.count {
             let gi = gradient[i]
             firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * gi
             secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * gi * gi
-            parameters[i] -= learningRate * (firstMoment[i] / c1) / ((secondMoment[i] / c2).squareRoot() + epsilon)
+            let scale = stepScale?[i] ?? 1
+            parameters[i] -= scale * learningRate * (firstMoment[i] / c1) / ((secondMoment[i] / c2).squareRoot() + epsilon)
             if weightDecay != 0 { parameters[i] -= learningRate * weightDecay * parameters[i] }
         }
     }

@@ -1,3 +1,5 @@
+import TensorModule
+
 /// Where the solver starts.
 public enum InitialHeights: String, Codable, Sendable, CaseIterable {
     /// `h = 0`: the cells of `<x, y_i>` alone (the reference PyTorch code's start).
@@ -12,6 +14,13 @@ public enum InitialHeights: String, Codable, Sendable, CaseIterable {
     /// tiny inside the clusters. Used by Newton; Adam (and `heights(for:)`) start from the Voronoi
     /// heights instead.
     case multiscale
+    /// `h_i = -½ (y_i - ȳ)ᵀ A⁻¹ (y_i - ȳ)` (centred), `A = Σ^{1/2} / σ`: the Brenier potential of the
+    /// linear optimal transport map `x ↦ ȳ + A x` from the source (per-coordinate variance `σ²`) to the
+    /// Gaussian with the targets' mean `ȳ` and covariance `Σ`. A point then goes to the target nearest
+    /// its Gaussian image in the metric of `Σ⁻¹`: cells already sized for elongated or anisotropic
+    /// code clouds, where the Voronoi start leaves most cells empty (measured on autoencoder codes at
+    /// d = 32: 71 % empty from the Voronoi heights). The fixed-set method's start.
+    case gaussian
 
     /// The centred heights for `problem`.
     public func heights(for problem: SemiDiscreteProblem) -> [Double] {
@@ -27,6 +36,41 @@ public enum InitialHeights: String, Codable, Sendable, CaseIterable {
                 heights[i] = -squared / 2
             }
             return SemiDiscreteSolver.centred(heights)
+        case .gaussian:
+            return InitialHeights.gaussianMapHeights(for: problem)
         }
+    }
+
+    static func gaussianMapHeights(for problem: SemiDiscreteProblem) -> [Double] {
+        let d = problem.dimension, m = problem.targetCount
+        guard m >= 2 else { return [Double](repeating: 0, count: m) }
+        // The targets are the distribution itself, not a sample of it: divisor M, not M - 1.
+        let (mean, sampleCovariance) = SymmetricMatrix.meanAndCovariance(problem.targets, dimension: d)
+        let covariance = sampleCovariance.map { $0 * Double(m - 1) / Double(m) }
+        let (values, vectors) = SymmetricMatrix.eigen(covariance, size: d)
+        // A⁻¹ = σ Σ^{-1/2}, with the spectrum floored so flat directions stay finite.
+        let largest = max(values.max() ?? 0, .leastNormalMagnitude)
+        let sigma = problem.source.coordinateStandardDeviation
+        var inverse = [Double](repeating: 0, count: d * d)
+        for k in 0..<d {
+            let factor = sigma / max(values[k], largest * 1e-6).squareRoot()
+            for i in 0..<d {
+                let vi = vectors[i * d + k] * factor
+                for j in 0..<d { inverse[i * d + j] += vi * vectors[j * d + k] }
+            }
+        }
+        var heights = [Double](repeating: 0, count: m)
+        var centred = [Double](repeating: 0, count: d)
+        for t in 0..<m {
+            for j in 0..<d { centred[j] = Double(problem.targets[t * d + j]) - mean[j] }
+            var q = 0.0
+            for i in 0..<d {
+                var row = 0.0
+                for j in 0..<d { row += inverse[i * d + j] * centred[j] }
+                q += centred[i] * row
+            }
+            heights[t] = -q / 2
+        }
+        return SemiDiscreteSolver.centred(heights)
     }
 }

@@ -38,9 +38,39 @@ final class SolveSession {
         return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
+    /// Whether the budget is spent, keeping back the time the final evaluation will take (so the
+    /// solve ends within `timeBudget`, evaluation included).
     var isOverTime: Bool {
-        if let budget = solver.timeBudget { return elapsed() >= budget }
+        if let budget = solver.timeBudget { return elapsed() + projectedEvaluationSeconds >= budget }
         return false
+    }
+
+    /// Seconds left in the budget after the final evaluation (`.infinity` without a budget).
+    var secondsLeft: Double {
+        guard let budget = solver.timeBudget else { return .infinity }
+        return budget - elapsed() - projectedEvaluationSeconds
+    }
+
+    /// Point-target scores per second of the full kernel, measured on this solve (0: not yet).
+    private(set) var scoreRate = 0.0
+
+    /// Records that `points` points were scored against every target in `seconds`.
+    func noteFullScoring(points: Int, seconds: Double) {
+        guard points > 0, seconds > 0 else { return }
+        let rate = Double(points) * Double(problem.targetCount) / seconds
+        scoreRate = scoreRate == 0 ? rate : 0.5 * (scoreRate + rate)
+    }
+
+    /// Seconds to score `points` points against every target, at the measured rate (0 before any).
+    func projectedSeconds(points: Int) -> Double {
+        scoreRate > 0 ? Double(points) * Double(problem.targetCount) / scoreRate : 0
+    }
+
+    /// The time an evaluation takes: measured on the last one, or projected from the kernel's rate.
+    private var evaluationSeconds: Double? = nil
+    var projectedEvaluationSeconds: Double {
+        if lastEvaluatedStep >= 0, let evaluationSeconds { return evaluationSeconds }
+        return projectedSeconds(points: solver.evaluationPointCount)
     }
 
     /// Counts the cells of the next `count` training points (a fresh block of the training sequence,
@@ -55,11 +85,19 @@ final class SolveSession {
         }
         let padded = cells.paddedHeights(heights)
         defer { padded.deallocate() }
+        let began = elapsed()
+        defer { if cells === self.cells { noteFullScoring(points: count, seconds: elapsed() - began) } }
         let sample = CellCounts.measure(cells: cells, source: problem.source, points: .sequence(training),
                                         start: nextIndex, count: count, heights: padded,
                                         keepAssignments: keepAssignments, keepMoments: keepMoments)
         nextIndex += count
         return sample
+    }
+
+    /// An empty fixed point set on its own scrambled Sobol sequence (drawn from the training streams).
+    func makeCandidateLists(k: Int, riserCount: Int) -> CandidateLists {
+        let sequence = SobolSequence(dimension: problem.dimension, scrambleSeed: trainingStreams.next())
+        return CandidateLists(cells: cells, source: problem.source, sequence: sequence, k: k, riserCount: riserCount)
     }
 
     /// `PowerCells.deficits` on the first `pointCount` points of the current training block's
@@ -78,6 +116,8 @@ final class SolveSession {
     func evaluate(_ heights: [Double], step: Int) -> CellErrorEstimate {
         let count = solver.evaluationPointCount
         if evaluationIndex + count > SobolSequence.maximumCount { evaluationIndex = 0 }
+        let began = elapsed()
+        defer { evaluationSeconds = elapsed() - began }
         let estimate = CellErrorEstimate.measure(problem: problem, cells: cells, heights: heights, pointCount: count,
                                                  seed: evaluationSeed, sampling: solver.evaluationSampling,
                                                  start: evaluationIndex)

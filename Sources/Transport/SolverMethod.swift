@@ -1,6 +1,6 @@
 /// How `SemiDiscreteSolver` turns the estimated gradient `w - ν` into a step on the heights.
 public enum SolverMethod: String, Codable, Sendable, CaseIterable {
-    /// `newton` in dimension ≤ `SemiDiscreteSolver.newtonDimensionLimit` (3), `adam` above.
+    /// `newton` in dimension ≤ `SemiDiscreteSolver.newtonDimensionLimit` (3), `fixedSet` above.
     ///
     /// Measured: on 2-D toys (eight Gaussians, M = 1024) multiscale Newton reaches a maximum relative
     /// cell error of 0.1 in about a hundred sampling passes where Adam needs thousands; in
@@ -15,4 +15,11 @@ public enum SolverMethod: String, Codable, Sendable, CaseIterable {
     /// Adam on the relative gradient with the stall rule (the AE-OT reference's optimiser, with
     /// bias correction, fresh points each step and a decaying step).
     case adam
+    /// Adam on a fixed set of points that grows level by level (`fixedSetInitialPointsPerCell · M`
+    /// points, times `fixedSetGrowthFactor` per level up to `maximumPointsPerStep`), each point keeping
+    /// its `candidateCount` best targets (`CandidateLists`): a step re-scores a few candidates per point
+    /// instead of all `M` targets, so the solver can afford the millions of points that a small
+    /// relative error at large `M` needs (about `M / r²`). The fixed set's own sampling error,
+    /// about `sqrt(M/N)` per cell, is the floor of what a level can reach.
+    case fixedSet = "fixed-set"
 }

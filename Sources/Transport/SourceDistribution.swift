@@ -22,6 +22,14 @@ public enum SourceDistribution: Codable, Sendable, Equatable, CustomStringConver
         }
     }
 
+    /// Standard deviation of one coordinate: `a/√3` for the box, 1 for the Gaussian.
+    public var coordinateStandardDeviation: Double {
+        switch self {
+        case .uniformBox(let halfWidth): return halfWidth / 3.0.squareRoot()
+        case .gaussian: return 1
+        }
+    }
+
     public var description: String {
         switch self {
         case .uniformBox(let halfWidth): return "uniform on [-\(halfWidth), \(halfWidth)]^d"
