@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN := .build/$(CONFIG)/latentot
 DEBIAN_PACKAGES := pkg-config libopenblas-dev libpng-dev zlib1g-dev libjpeg-dev dataset-fashion-mnist
-## Optional: Open MPI for `transport solve --distributed` (docs/distributed.md). `make deps-mpi` installs it
+## Optional: Open MPI for `transport solve --distributed` and `train --distributed` (docs/distributed.md). `make deps-mpi` installs it
 ## (.ci/run does); without it everything else builds and the MPI targets and tests are left out.
 MPI_PACKAGES := libopenmpi-dev openmpi-bin
 ## Whether to build the MPI targets, decided when a recipe runs (after deps), passed to Package.swift

@@ -27,19 +27,36 @@ public struct DistributedProblem: Sendable {
     /// `M`.
     public var targetCount: Int { partition.totalCount }
 
+    /// How the codes are scaled after centring on their mean.
+    public enum Scaling: Sendable, Equatable {
+        /// The largest absolute centred coordinate becomes 1: `CodeNormalization(fitting:halfWidth: 1)`
+        /// (`transport solve --distributed`).
+        case maximumCoordinate
+        /// The root-mean-square centred coordinate becomes the value: LatentOT's
+        /// `TransportJob.normalization(of:dimension:source:rule: .matched)` with the value
+        /// `TransportJob.matchedRootMeanSquare(for: source)` (the rule of `latentot train`). Codes
+        /// without spread keep the `.maximumCoordinate` scale, as there.
+        case rootMeanSquareCoordinate(Double)
+    }
+
     /// - Parameters:
     ///   - codes: this rank's raw codes, row-major `partition.localCount × dimension`.
     ///   - weights: all `M` weights (every rank passes the same array), or nil for uniform.
     /// - Throws: `TransportError` for bad input (the same message on every rank),
     ///   `DistributedError.rankFailed` when another rank's slice is bad, `MPIError`.
+    ///   - scaling: the normalisation's scale rule; its sum of squares is folded left to right as
+    ///     well, so it is also the single process's to the bit.
     public init(codes: [Float], dimension: Int, partition: TargetPartition, weights: [Double]?,
-                source: SourceDistribution, communicator: any Communicator) throws {
+                source: SourceDistribution, scaling: Scaling = .maximumCoordinate, communicator: any Communicator) throws {
         precondition(partition.rankCount == communicator.size && partition.rank == communicator.rank,
                      "DistributedProblem: partition for rank \(partition.rank) of \(partition.rankCount), communicator rank \(communicator.rank) of \(communicator.size)")
         guard dimension >= 1 else {
             throw TransportError.invalidDimension(field: "dimension", expected: "an integer ≥ 1", found: "\(dimension)")
         }
         try source.validate()
+        if case .rootMeanSquareCoordinate(let value) = scaling, !(value > 0 && value.isFinite) {
+            throw TransportError.invalidArgument(field: "scaling", expected: "a root-mean-square coordinate > 0", found: "\(value)")
+        }
         let localCount = partition.localCount, offset = partition.offset, m = partition.totalCount
         precondition(codes.count == localCount * dimension,
                      "DistributedProblem: \(codes.count) values for \(localCount) codes of dimension \(dimension)")
@@ -55,7 +72,23 @@ public struct DistributedProblem: Sendable {
         // CodeNormalization(fitting:halfWidth: 1): mean left to right, then the largest deviation.
         let centre = try Self.mean(of: codes, dimension: dimension, totalCount: m, communicator: communicator)
         let largest = try communicator.allreduce(Self.largestDeviation(of: codes, from: centre), .max)
-        normalization = CodeNormalization(centre: centre, scale: largest > 0 ? largest / 1 : 1)
+        var normalization = CodeNormalization(centre: centre, scale: largest > 0 ? largest / 1 : 1)
+        if case .rootMeanSquareCoordinate(let value) = scaling {
+            // TransportJob's loop: Σ (code - centre)² over rows then columns, in one Double.
+            var squares = [0.0]
+            let rows = localCount
+            try communicator.sequentialFold(&squares) { sum in
+                for i in 0..<rows {
+                    for j in 0..<dimension {
+                        let centred = Double(codes[i * dimension + j]) - centre[j]
+                        sum[0] += centred * centred
+                    }
+                }
+            }
+            let rms = (squares[0] / Double(m * dimension)).squareRoot()
+            if rms > 0 && rms.isFinite { normalization = CodeNormalization(centre: centre, scale: rms / value) }
+        }
+        self.normalization = normalization
         let targets = normalization.apply(codes)
 
         // SemiDiscreteProblem: distinct rows, weights, spread.

@@ -10,7 +10,34 @@ import Datasets
 public struct TrainingPipeline {
     public var configuration: PipelineConfiguration
 
-    public init(configuration: PipelineConfiguration) { self.configuration = configuration }
+    /// Solves the OT stage in place of `TransportJob.run` in this process (nil: that). `latentot
+    /// train --distributed` passes one that solves across the ranks of an MPI job.
+    public var transportSolver: TransportSolver?
+
+    /// Gets the job the pipeline would run (solver, source, normalisation), the codes after
+    /// duplicates are merged (row-major M×d), their weights (nil: uniform) and the seed, and
+    /// returns what `job.run` returns (the distributed solver: the same heights, bit for bit, for
+    /// `method = .adam`). It reports its own progress: no `.transport` events are sent for it.
+    public typealias TransportSolver = (_ job: TransportJob, _ codes: [Float], _ dimension: Int, _ weights: [Double]?,
+                                        _ seed: UInt64) throws -> TransportStageResult
+
+    public struct TransportStageResult {
+        public var solution: TransportSolutionFiles
+        public var report: TransportReport
+        /// The bytes of `report.json` when they are not `report`'s own encoding (more keys).
+        public var reportFile: Data?
+
+        public init(solution: TransportSolutionFiles, report: TransportReport, reportFile: Data? = nil) {
+            self.solution = solution
+            self.report = report
+            self.reportFile = reportFile
+        }
+    }
+
+    public init(configuration: PipelineConfiguration, transportSolver: TransportSolver? = nil) {
+        self.configuration = configuration
+        self.transportSolver = transportSolver
+    }
 
     public enum Event {
         case stageStarted(String)
@@ -62,13 +89,20 @@ public struct TrainingPipeline {
             let merged = CodeDeduplication.merge(codes.scalars, dimension: configuration.autoencoder.latentDimension)
             if merged.duplicateCount > 0 { events(.note("merged \(merged.duplicateCount) duplicate codes into their twins' cells")) }
             let transportJob = TransportJob(solver: configuration.solver, source: configuration.source)
-            (transport, transportReport) = try withoutActuallyEscaping(events) { report in
-                try transportJob.run(codes: merged.codes, dimension: configuration.autoencoder.latentDimension,
-                                     weights: merged.duplicateCount > 0 ? merged.weights : nil, seed: configuration.seed) {
-                    report(.transport($0))
+            let dimension = configuration.autoencoder.latentDimension
+            let weights = merged.duplicateCount > 0 ? merged.weights : nil
+            var reportFile: Data? = nil
+            if let transportSolver {
+                let result = try transportSolver(transportJob, merged.codes, dimension, weights, configuration.seed)
+                (transport, transportReport, reportFile) = (result.solution, result.report, result.reportFile)
+            } else {
+                (transport, transportReport) = try withoutActuallyEscaping(events) { report in
+                    try transportJob.run(codes: merged.codes, dimension: dimension, weights: weights, seed: configuration.seed) {
+                        report(.transport($0))
+                    }
                 }
             }
-            try transport.save(to: store, prefix: ModelFiles.transport, report: transportReport)
+            try transport.save(to: store, prefix: ModelFiles.transport, report: transportReport, reportFile: reportFile)
         }
 
         // 3. Baselines.

@@ -62,11 +62,13 @@ public struct TransportSolutionFiles {
     }
 
     /// Writes the solution's files (and the report and its convergence plot).
-    public func save(to store: ArtifactStore, prefix: String = "", report: TransportReport) throws {
+    /// - Parameter reportFile: the bytes of `report.json` when they are not `report`'s own encoding
+    ///   (a report with more keys, such as a distributed solve's); it must decode as `report`.
+    public func save(to store: ArtifactStore, prefix: String = "", report: TransportReport, reportFile: Data? = nil) throws {
         try store.write(NumpyArray(shape: [targetCount, dimension], floats: codes).encode(), named: prefix + Self.codes)
         if let weights { try store.write(NumpyArray(shape: [weights.count], storage: .float64(weights)).encode(), named: prefix + Self.weights) }
         try store.writeJSON(normalization, named: prefix + Self.normalization)
-        try store.writeJSON(report, named: prefix + Self.report)
+        if let reportFile { try store.write(reportFile, named: prefix + Self.report) } else { try store.writeJSON(report, named: prefix + Self.report) }
         try store.write(PNG.encode(Self.convergencePlot(report.history)), named: prefix + Self.convergence)
         // Heights last: their presence marks a complete solution.
         try store.write(NumpyArray(shape: [heights.count], storage: .float64(heights)).encode(), named: prefix + Self.heights)

@@ -42,13 +42,17 @@ public struct TransportJob {
             }
         }
         let rms = (squares / Double(codes.count)).squareRoot()
-        let target: Double
-        switch source {
-        case .uniformBox(let halfWidth): target = halfWidth / 3.0.squareRoot()
-        case .gaussian: target = 1
-        }
         guard rms > 0 && rms.isFinite else { return fitted }
-        return CodeNormalization(centre: fitted.centre, scale: rms / target)
+        return CodeNormalization(centre: fitted.centre, scale: rms / matchedRootMeanSquare(for: source))
+    }
+
+    /// The root-mean-square coordinate of `source` (1/√3 of the half-width for the box, 1 for the
+    /// Gaussian): what `.matched` scales the codes' RMS centred coordinate to.
+    public static func matchedRootMeanSquare(for source: SourceDistribution) -> Double {
+        switch source {
+        case .uniformBox(let halfWidth): return halfWidth / 3.0.squareRoot()
+        case .gaussian: return 1
+        }
     }
 
     /// - Parameters:

@@ -28,38 +28,9 @@ import MPIWrapper
 
 extension TransportSolveCommand {
     func runDistributed() throws {
-        var settings = solverOptions.solver
-        if solverOptions.method == nil { settings.method = .adam }
-        if solverOptions.initialHeights == nil { settings.initialHeights = .voronoi }
-        let solver = DistributedSolver(settings: settings)
+        let solver = DistributedSolver(settings: solverOptionsForReport)
         try solver.validate()
-
-        if let failure = DistributedTermination.failureHook(), failure.step == 0,
-           ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] == String(failure.rank) {
-            // The hook's step 0: this rank dies before it joins the job (a rank that cannot start).
-            FileHandle.standardError.write("rank \(failure.rank): failing on purpose before MPI_Init (LATENTOT_MPI_FAIL_STEP=0)\n".data(using: .utf8)!)
-            Foundation.exit(1)
-        }
-        let environment = ProcessInfo.processInfo.environment
-        if let rank = environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init), let size = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init) {
-            DistributedTermination.install(rank: rank, size: size) // early, for a job that ends while it starts
-        }
-        let world = try MPIEnvironment.start()
-        let rank = world.rank, size = world.size
-        if DistributedTermination.message == nil { DistributedTermination.install(rank: rank, size: size) }
-        do {
-            try solveDistributed(solver: solver, world: world)
-        } catch let error as MPIError {
-            // The job is broken (a peer is gone): say so, then end every rank rather than wait.
-            FileHandle.standardError.write("rank \(rank) of \(size): \(error)\n".data(using: .utf8)!)
-            MPIEnvironment.abort(code: 1)
-        } catch {
-            // One write per message, so that mpirun's merged output keeps each rank's line whole.
-            FileHandle.standardError.write("Error: \(RankError(rank: rank, size: size, underlying: error))\n".data(using: .utf8)!)
-            MPIEnvironment.finish()
-            throw ExitCode.failure
-        }
-        MPIEnvironment.finish()
+        try MPIJob.run { world in try solveDistributed(solver: solver, world: world) }
     }
 
     private func solveDistributed(solver: DistributedSolver, world: MPICommunicator) throws {
@@ -81,48 +52,135 @@ extension TransportSolveCommand {
         } catch { localError = error }
         try world.agree(localError)
 
-        let setupStartBytes = world.bytesCommunicated
-        let problem = try DistributedProblem(codes: slice, dimension: dimension, partition: partition, weights: targetWeights,
-                                             source: solverOptions.source.distribution, communicator: world)
-        slice = []
-        let setupBytes = world.bytesCommunicated - setupStartBytes
-
-        let failure = DistributedTermination.failureHook()
         let total = solver.settings.maxIterations
         let bar = rank == 0 ? ProgressReporter("solve M=\(rows) d=\(dimension) on \(size) ranks", total: total, unit: "step") : nil
-        let solution = try solver.solve(problem, seed: seedOption.seed, communicator: world) { progress in
-            if let failure, failure.rank == rank, progress.record.step == failure.step {
-                FileHandle.standardError.write("rank \(rank) of \(size): failing on purpose after step \(failure.step) (LATENTOT_MPI_FAIL_RANK/STEP)\n".data(using: .utf8)!)
-                Foundation.exit(1)
-            }
+        let run = try DistributedSolveRun(slice: &slice, dimension: dimension, partition: partition, weights: targetWeights,
+                                          source: solverOptions.source.distribution, scaling: .maximumCoordinate,
+                                          solver: solver, seed: seedOption.seed, world: world) { progress in
             let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
             bar?.update(progress.isFinal ? total : progress.record.step, status: error)
         }
-        let heights = try gatherHeights(solution.localHeights, partition: partition, communicator: world)
-        var cpuByRank = [Double](repeating: 0, count: size) // one rank per entry: an exact gather
-        cpuByRank[rank] = solution.cpuSecondsPerStep
-        try cpuByRank.withUnsafeMutableBufferPointer { try world.allreduce($0, .sum) }
 
         // Only rank 0 writes, then every rank learns whether it worked.
         localError = nil
-        if rank == 0, let heights {
+        if rank == 0, let heights = run.heights {
             do {
-                try writeSolution(heights: heights, problem: problem, solution: solution, weights: targetWeights,
-                                  ranks: size, setupBytes: setupBytes, cpuByRank: cpuByRank,
-                                  totalSeconds: Date().timeIntervalSince(started))
+                try writeSolution(heights: heights, run: run, weights: targetWeights, totalSeconds: Date().timeIntervalSince(started))
             } catch { localError = error }
         }
         try world.agree(localError)
     }
 
-    private func writeSolution(heights: [Double], problem: DistributedProblem, solution: DistributedSolution, weights: [Double]?,
-                               ranks: Int, setupBytes: Int, cpuByRank: [Double], totalSeconds: Double) throws {
-        let (values, rows) = try CodesFile.read(codes)
-        let settings = solverOptionsForReport
+    private func writeSolution(heights: [Double], run: DistributedSolveRun, weights: [Double]?, totalSeconds: Double) throws {
+        let (values, _) = try CodesFile.read(codes)
+        let (fields, report) = try run.report(settings: solverOptionsForReport, totalSeconds: totalSeconds)
+        let files = TransportSolutionFiles(codes: values, dimension: run.problem.dimension, weights: weights,
+                                           normalization: run.problem.normalization, heights: heights, source: run.problem.source)
+        let store = try FolderStore(out, create: true)
+        // The report with its "distributed" section; heights last, as always.
+        try files.save(to: store, report: report, reportFile: JSONCoding.encode(fields))
+        let solution = run.solution, evaluation = solution.evaluation
+        print(String(format: "%@ after %d steps (%.2f s, %d ranks, %.0f bytes per step per rank): rms relative cell error %.3f (noise floor %.3f), max %.3f",
+                     solution.hasConverged ? "converged" : "stopped (\(solution.stopReason))", solution.iterations, solution.seconds,
+                     run.cpuByRank.count, solution.bytesPerStep, evaluation.rmsRelativeError, evaluation.noiseFloor, evaluation.maxRelativeError))
+        print("wrote \(store.describe(TransportSolutionFiles.heights)), \(TransportSolutionFiles.normalization), \(TransportSolutionFiles.report)")
+    }
+
+    private var solverOptionsForReport: SemiDiscreteSolver {
+        var settings = solverOptions.solver
+        if solverOptions.method == nil { settings.method = .adam }
+        if solverOptions.initialHeights == nil { settings.initialHeights = .voronoi }
+        return settings
+    }
+}
+
+/// The life of one process in an MPI job of the tool: the failure hook of the tests, the SIGTERM
+/// message, MPI_Init, the body, and an end that leaves no rank waiting.
+enum MPIJob {
+    /// Runs `body` with the world communicator on every rank. An `MPIError` (the job is broken: a
+    /// peer is gone) ends every rank with MPI_Abort; any other error is printed as this rank's
+    /// (`Error: rank r of K: ...`) before MPI_Finalize and exit status 1. The body must make sure
+    /// that the other ranks learn of its errors (`Communicator.agree`) before it throws.
+    static func run(_ body: (MPICommunicator) throws -> Void) throws {
+        if let failure = DistributedTermination.failureHook(), failure.step == 0,
+           ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"] == String(failure.rank) {
+            // The hook's step 0: this rank dies before it joins the job (a rank that cannot start).
+            FileHandle.standardError.write("rank \(failure.rank): failing on purpose before MPI_Init (LATENTOT_MPI_FAIL_STEP=0)\n".data(using: .utf8)!)
+            Foundation.exit(1)
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let rank = environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init), let size = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init) {
+            DistributedTermination.install(rank: rank, size: size) // early, for a job that ends while it starts
+        }
+        let world = try MPIEnvironment.start()
+        let rank = world.rank, size = world.size
+        if DistributedTermination.message == nil { DistributedTermination.install(rank: rank, size: size) }
+        do {
+            try body(world)
+        } catch let error as MPIError {
+            // The job is broken (a peer is gone): say so, then end every rank rather than wait.
+            FileHandle.standardError.write("rank \(rank) of \(size): \(error)\n".data(using: .utf8)!)
+            MPIEnvironment.abort(code: 1)
+        } catch {
+            // One write per message, so that mpirun's merged output keeps each rank's line whole.
+            FileHandle.standardError.write("Error: \(RankError(rank: rank, size: size, underlying: error))\n".data(using: .utf8)!)
+            MPIEnvironment.finish()
+            throw ExitCode.failure
+        }
+        MPIEnvironment.finish()
+    }
+}
+
+/// One distributed solve as every rank runs it on its slice of the codes: the problem (normalised
+/// collectively), the solve, the heights gathered on rank 0 and each rank's CPU time. Shared by
+/// `transport solve --distributed` and `train --distributed`.
+struct DistributedSolveRun {
+    var problem: DistributedProblem
+    var solution: DistributedSolution
+    /// All `M` heights on rank 0, nil on the others.
+    var heights: [Double]?
+    /// Payload bytes of the setup (normalisation, duplicate check) on this rank.
+    var setupBytes: Int
+    /// Mean CPU seconds per step of every rank (the same array on every rank).
+    var cpuByRank: [Double]
+
+    /// - Parameters:
+    ///   - slice: this rank's raw codes (`partition.localRange`, row-major); emptied once the
+    ///     normalised targets exist, so the slice is not held twice during the solve.
+    ///   - progress: called on every rank after every step (after the failure hook of the tests).
+    init(slice: inout [Float], dimension: Int, partition: TargetPartition, weights: [Double]?, source: SourceDistribution,
+         scaling: DistributedProblem.Scaling, solver: DistributedSolver, seed: UInt64, world: MPICommunicator,
+         progress: @escaping (DistributedProgress) -> Void) throws {
+        let rank = world.rank, size = world.size
+        let setupStartBytes = world.bytesCommunicated
+        problem = try DistributedProblem(codes: slice, dimension: dimension, partition: partition, weights: weights,
+                                         source: source, scaling: scaling, communicator: world)
+        slice = []
+        setupBytes = world.bytesCommunicated - setupStartBytes
+
+        let failure = DistributedTermination.failureHook()
+        solution = try solver.solve(problem, seed: seed, communicator: world) { step in
+            if let failure, failure.rank == rank, step.record.step == failure.step {
+                FileHandle.standardError.write("rank \(rank) of \(size): failing on purpose after step \(failure.step) (LATENTOT_MPI_FAIL_RANK/STEP)\n".data(using: .utf8)!)
+                Foundation.exit(1)
+            }
+            progress(step)
+        }
+        heights = try gatherHeights(solution.localHeights, partition: partition, communicator: world)
+        var cpu = [Double](repeating: 0, count: size) // one rank per entry: an exact gather
+        cpu[rank] = solution.cpuSecondsPerStep
+        try cpu.withUnsafeMutableBufferPointer { try world.allreduce($0, .sum) }
+        cpuByRank = cpu
+    }
+
+    /// `report.json`'s fields (the `TransportReport` keys plus the `distributed` section), and the
+    /// `TransportReport` they make.
+    func report(settings: SemiDiscreteSolver, totalSeconds: Double) throws -> (fields: DistributedReportFile, report: TransportReport) {
+        let ranks = cpuByRank.count
         let history = try DistributedRecord.solverRecords(solution.history)
         let evaluation = solution.evaluation
         let fields = DistributedReportFile(
-            targetCount: rows, dimension: problem.dimension, source: problem.source, method: settings.method.rawValue,
+            targetCount: problem.targetCount, dimension: problem.dimension, source: problem.source, method: settings.method.rawValue,
             hasConverged: solution.hasConverged, stopReason: "\(solution.stopReason)", iterations: solution.iterations,
             solveSeconds: solution.seconds, maxRelativeError: evaluation.maxRelativeError,
             rmsRelativeError: evaluation.rmsRelativeError, meanRelativeError: evaluation.meanRelativeError,
@@ -137,21 +195,7 @@ extension TransportSolveCommand {
                 partitionTile: problem.partition.granularity, mpiLibrary: MPIEnvironment.libraryVersion))
         // TransportReport's initialiser is internal to LatentOT: decode it from the same keys.
         let report = try JSONDecoder().decode(TransportReport.self, from: JSONCoding.encode(fields))
-        let files = TransportSolutionFiles(codes: values, dimension: problem.dimension, weights: weights,
-                                           normalization: problem.normalization, heights: heights, source: problem.source)
-        let store = try FolderStore(out, create: true)
-        try files.save(to: store, report: report)
-        try store.writeJSON(fields, named: TransportSolutionFiles.report) // the same report plus the "distributed" section
-        print(String(format: "%@ after %d steps (%.2f s, %d ranks, %.0f bytes per step per rank): rms relative cell error %.3f (noise floor %.3f), max %.3f",
-                     solution.hasConverged ? "converged" : "stopped (\(solution.stopReason))", solution.iterations, solution.seconds,
-                     ranks, solution.bytesPerStep, evaluation.rmsRelativeError, evaluation.noiseFloor, evaluation.maxRelativeError))
-        print("wrote \(store.describe(TransportSolutionFiles.heights)), \(TransportSolutionFiles.normalization), \(TransportSolutionFiles.report)")
-    }
-
-    private var solverOptionsForReport: SemiDiscreteSolver {
-        var settings = solverOptions.solver
-        if solverOptions.method == nil { settings.method = .adam }
-        return settings
+        return (fields, report)
     }
 }
 
@@ -309,8 +353,9 @@ extension TransportMPICheckCommand {
 struct MPIUnavailable: Error, CustomStringConvertible {
     var option: String
     var description: String {
-        "\(option) needs a latentot built with Open MPI: install libopenmpi-dev and openmpi-bin, then rebuild "
-            + "(`make build`; LATENTOT_MPI=1 forces it). This binary was built without MPI."
+        "\(option) needs a latentot built with Open MPI, and this binary was built without it. Install libopenmpi-dev and "
+            + "openmpi-bin (`make deps-mpi` on Debian), then rebuild: `make build`, or `LATENTOT_MPI=1 swift build -c release "
+            + "--product latentot`. See docs/distributed.md."
     }
 }
 
@@ -319,7 +364,11 @@ extension TransportMPICheckCommand {
 }
 
 extension TransportSolveCommand {
-    func runDistributed() throws { throw MPIUnavailable(option: "--distributed") }
+    func runDistributed() throws { throw MPIUnavailable(option: "transport solve --distributed") }
+}
+
+extension TrainCommand {
+    func runDistributed() throws { throw MPIUnavailable(option: "train --distributed") }
 }
 
 #endif

@@ -3,6 +3,7 @@ import Foundation
 import TensorModule
 import NeuralNet
 import Transport
+import Datasets
 import LatentOT
 
 /// `latentot train`: the whole generative model from images.
@@ -26,25 +27,49 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Skip the evaluation at the end.")
     var noEvaluate = false
 
+    @Flag(help: "Solve the OT stage across the ranks of an MPI job (run under `mpirun -np K`): rank 0 trains, encodes and writes every file, all ranks solve; Adam only. See docs/distributed.md.")
+    var distributed = false
+
     func validate() throws {
         guard ["vae", "none"].contains(baselines) else { throw ValidationError("--baselines must be vae or none, got '\(baselines)'") }
         guard autoencoderOptions.kind == .autoencoder else { throw ValidationError("train builds on a plain autoencoder: --kind must be autoencoder") }
     }
 
     func run() throws {
+        if distributed { return try runDistributed() } // DistributedTrain.swift
+        try train()
+    }
+
+    /// The OT stage's settings, as recorded in `model.json`. With `--distributed`, `--method` defaults
+    /// to adam and `--initial-heights` to voronoi (what the distributed solver implements), so the
+    /// same model comes from `train --method adam --initial-heights voronoi` in one process.
+    var solverSettings: SemiDiscreteSolver {
+        var settings = solverOptions.solver
+        if distributed && solverOptions.method == nil { settings.method = .adam }
+        if distributed && solverOptions.initialHeights == nil { settings.initialHeights = .voronoi }
+        return settings
+    }
+
+    /// Loads the data, runs the pipeline (its OT stage by `transportSolver` when given, which then
+    /// shows its own progress) and the evaluation. `checkData` sees the training images first.
+    func train(transportSolver: TrainingPipeline.TransportSolver? = nil, checkData: (ImageDataset) throws -> Void = { _ in }) throws {
         let (train, test) = try loadDataset(dataOptions, seed: seedOption.seed)
         log("\(train.name): \(train.count) training and \(test.count) test images of shape \(train.imageShape)")
+        try checkData(train)
         let configuration = PipelineConfiguration(
             dataset: dataOptions.data, trainLimit: dataOptions.limit, autoencoder: autoencoderOptions.modelConfiguration(imageShape: train.imageShape),
-            training: autoencoderOptions.trainerConfiguration(seed: seedOption.seed), solver: solverOptions.solver,
+            training: autoencoderOptions.trainerConfiguration(seed: seedOption.seed), solver: solverSettings,
             source: solverOptions.source.distribution, baselines: baselines == "none" ? [] : [baselines], seed: seedOption.seed)
         let store = try FolderStore(out, create: true)
         var bar: ProgressReporter? = nil
-        let result = try TrainingPipeline(configuration: configuration).run(train: train, test: test, store: store) { event in
+        let pipeline = TrainingPipeline(configuration: configuration, transportSolver: transportSolver)
+        let result = try pipeline.run(train: train, test: test, store: store) { event in
             switch event {
             case .stageStarted(let stage):
                 log("stage \(stage)")
-                if stage == "transport" { bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step") }
+                if stage == "transport" && transportSolver == nil {
+                    bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step")
+                }
             case .stageSkipped(let stage): log("stage \(stage): already done, skipped")
             case .note(let text): log(text)
             case .autoencoder(let label, let inner):

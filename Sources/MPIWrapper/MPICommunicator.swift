@@ -121,6 +121,17 @@ public final class MPICommunicator: @unchecked Sendable {
         bytesCommunicated += values.count * 8
     }
 
+    /// Whether a message from rank `source` with `tag` is waiting to be received (MPI_Iprobe:
+    /// returns at once). A rank with nothing to do polls this and sleeps in between, rather than
+    /// sit in a blocking receive, which Open MPI serves by spinning on a core.
+    public func hasMessage(from source: Int, tag: Int) throws(MPIError) -> Bool {
+        var flag: Int32 = 0
+        var status = MPI_Status()
+        try MPIError.check(MPI_Iprobe(Int32(source), Int32(tag), handle, &flag, &status),
+                           "MPI_Iprobe (rank \(source), tag \(tag))")
+        return flag != 0
+    }
+
     // MARK: - The top-two datatype and operation (created once, freed by MPIEnvironment.finish)
 
     nonisolated(unsafe) private static var topTwo: (MPI_Datatype, MPI_Op)? = nil

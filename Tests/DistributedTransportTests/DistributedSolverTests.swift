@@ -44,13 +44,13 @@ import DistributedTransport
     }
 
     static func distributed(ranks: Int, codes: [Float], weights: [Double]? = nil, settings: SemiDiscreteSolver,
-                            seed: UInt64 = 5) throws -> Outcome {
+                            seed: UInt64 = 5, scaling: DistributedProblem.Scaling = .maximumCoordinate) throws -> Outcome {
         let m = codes.count / dimension
         let results = ThreadGroupCommunicator.run(size: ranks) { communicator -> Outcome? in
             let partition = try TargetPartition(totalCount: m, rankCount: ranks, rank: communicator.rank)
             let slice = Array(codes[(partition.offset * dimension)..<(partition.localRange.upperBound * dimension)])
             let problem = try DistributedProblem(codes: slice, dimension: dimension, partition: partition, weights: weights,
-                                                 source: .uniformBox(halfWidth: 1), communicator: communicator)
+                                                 source: .uniformBox(halfWidth: 1), scaling: scaling, communicator: communicator)
             let solution = try DistributedSolver(settings: settings).solve(problem, seed: seed, communicator: communicator)
             let all = try gatherHeights(solution.localHeights, partition: partition, communicator: communicator)
             return all.map {
@@ -68,6 +68,30 @@ import DistributedTransport
         for ranks in 1...3 {
             let outcome = try Self.distributed(ranks: ranks, codes: codes, settings: Self.settings(maxIterations: 0))
             #expect(outcome.normalization == normalization, "K = \(ranks)")
+            #expect(outcome.spread.bitPattern == problem.targetSpread.bitPattern, "K = \(ranks)")
+        }
+    }
+
+    /// The scale of `latentot train` (LatentOT's `TransportJob` rule `matched`: the RMS centred
+    /// coordinate becomes the box's, 1/√3), its one-process loop written out here.
+    @Test func rootMeanSquareScalingMatchesOneProcess() throws {
+        let codes = Self.codes(), d = Self.dimension
+        let fitted = try CodeNormalization(fitting: codes, dimension: d)
+        var squares = 0.0
+        for i in 0..<(codes.count / d) {
+            for j in 0..<d {
+                let centred = Double(codes[i * d + j]) - fitted.centre[j]
+                squares += centred * centred
+            }
+        }
+        let target = 1 / 3.0.squareRoot()
+        let normalization = CodeNormalization(centre: fitted.centre, scale: (squares / Double(codes.count)).squareRoot() / target)
+        let problem = try SemiDiscreteProblem(targets: normalization.apply(codes), dimension: d)
+        for ranks in 1...3 {
+            let outcome = try Self.distributed(ranks: ranks, codes: codes, settings: Self.settings(maxIterations: 0),
+                                               scaling: .rootMeanSquareCoordinate(target))
+            #expect(outcome.normalization.centre.map(\.bitPattern) == normalization.centre.map(\.bitPattern), "K = \(ranks)")
+            #expect(outcome.normalization.scale.bitPattern == normalization.scale.bitPattern, "K = \(ranks)")
             #expect(outcome.spread.bitPattern == problem.targetSpread.bitPattern, "K = \(ranks)")
         }
     }

@@ -5,7 +5,7 @@ import Datasets
 
 /// End to end under `mpirun`: the built `latentot` solves a small problem (M = 1200, d = 4: three
 /// kernel tiles) on 1, 2 and 3 ranks and on one process without MPI; heights and sampled codes
-/// must be equal to the bit. Skipped, with a message, when `mpirun` or the binary is absent.
+/// must be equal to the bit. `train --distributed` must write the single-process model. Skipped, with a message, when `mpirun` or the binary is absent.
 /// Every run is wrapped in `timeout`, so a hang fails the test instead of blocking it.
 ///
 /// The binary: `LATENTOT_BINARY`, else `latentot` next to the test bundle (`swift build
@@ -43,6 +43,54 @@ struct MPIRunTests {
             for name in ["codes.npy", "normalization.json", "convergence.png"] {
                 #expect(FileManager.default.fileExists(atPath: out + "/" + name), "K = \(ranks): \(name) missing")
             }
+        }
+    }
+
+    /// `train --distributed` on 2 ranks (rank 0 trains the autoencoder and encodes, both solve the
+    /// OT stage) writes the model of a single-process `train --method adam --initial-heights
+    /// voronoi`: the same model files, codes, normalisation and heights, byte for byte. Only the
+    /// reports and the checkpoint differ, by their timings (as between two single-process runs).
+    @Test func distributedTrainWritesTheSingleProcessModel() throws {
+        let folder = try MPIRun.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = try MPIRun.writeImages(in: folder, count: 700, side: 16) // 630 training images: M = 630, two tiles
+        let arguments = [MPIRun.binary, "train", "--data", images, "--channels", "1", "--architecture", "mlp",
+                         "--latent-dimension", "4", "--epochs", "1", "--batch-size", "64", "--baselines", "none", "--no-evaluate",
+                         "--seed", "5", "--max-iterations", "20", "--points-per-step", "4096", "--evaluation-points", "16384",
+                         "--ot-learning-rate", "0.02", "--tolerance", "0"]
+        let single = folder.appendingPathComponent("single").path, distributed = folder.appendingPathComponent("distributed").path
+        let reference = try MPIRun.run(arguments + ["--method", "adam", "--initial-heights", "voronoi", "--out", single])
+        try #require(reference.status == 0, "single process: \(reference.output)")
+        let result = try MPIRun.mpirun(ranks: 2, arguments + ["--distributed", "--out", distributed])
+        try #require(result.status == 0, "K = 2: \(result.output)")
+
+        for name in ["model.json", "autoencoder/autoencoder.json", "autoencoder/autoencoder.safetensors",
+                     "transport/codes.npy", "transport/normalization.json", "transport/heights.npy"] {
+            let expected = try Data(contentsOf: URL(fileURLWithPath: single + "/" + name))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: distributed + "/" + name)) == expected, "\(name) differs")
+        }
+        let expectedHeights = try NumpyArray.read(URL(fileURLWithPath: single + "/transport/heights.npy")).doubleValues
+        let heights = try NumpyArray.read(URL(fileURLWithPath: distributed + "/transport/heights.npy")).doubleValues
+        #expect(heights.count == 630)
+        #expect(heights.map(\.bitPattern) == expectedHeights.map(\.bitPattern),
+                "largest difference \(zip(heights, expectedHeights).map { abs($0 - $1) }.max() ?? 0)")
+        let report = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: distributed + "/transport/report.json"))) as? [String: Any]
+        let section = report?["distributed"] as? [String: Any]
+        #expect(section?["ranks"] as? Int == 2)
+        #expect(section?["targetsPerRank"] as? [Int] == [512, 118], "\(section ?? [:])")
+    }
+
+    /// A failure on rank 0 while the others wait for it (here: no such dataset) stops every rank
+    /// with rank 0's message and status 1.
+    @Test func trainFailureOnRankZeroStopsEveryRank() throws {
+        let folder = try MPIRun.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try MPIRun.mpirun(ranks: 2, [MPIRun.binary, "train", "--data", "/nonexistent/images.npy", "--distributed",
+                                                  "--out", folder.appendingPathComponent("out").path], timeout: 60)
+        #expect(result.status == 1, "\(result.output)")
+        for rank in 0..<2 {
+            #expect(result.output.contains("rank \(rank) of 2: rank 0 failed: /nonexistent/images.npy"), "\(result.output)")
         }
     }
 
@@ -185,6 +233,27 @@ enum MPIRun {
         let values = (0..<(count * dimension)).map { _ in Float(5 + generator.nextGaussian()) }
         let url = folder.appendingPathComponent("codes.npy")
         try NumpyArray(shape: [count, dimension], floats: values).encode().write(to: url)
+        return url.path
+    }
+
+    /// `count` grey images of `side`² pixels (uint8 .npy): five stripe patterns plus seeded noise,
+    /// so no two images (and no two codes) are equal.
+    static func writeImages(in folder: URL, count: Int, side: Int) throws -> String {
+        var generator = SeededGenerator(seed: 17)
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(count * side * side)
+        for i in 0..<count {
+            let pattern = i % 5
+            for y in 0..<side {
+                for x in 0..<side {
+                    let base = (x + y * pattern) % (pattern + 2) == 0 ? 200 : 0
+                    let noise = Int(generator.next() % 81) - 40
+                    pixels.append(UInt8(max(0, min(255, base + noise))))
+                }
+            }
+        }
+        let url = folder.appendingPathComponent("images.npy")
+        try NumpyArray(shape: [count, side, side], storage: .uint8(pixels)).encode().write(to: url)
         return url.path
     }
 
