@@ -24,10 +24,8 @@ extension ToyExperiment {
         let steps = baselineStepCount
         let clock = ContinuousClock(), start = clock.now
         var samplerGenerator = SeededGenerator.stream(seed: seed, label: 3)
-        let samples: [Float]
-        var training: ToyBaselineTraining
+        let samples: [Float], training: BaselineTraining
         var transport: (sources: [Float], images: [Float], targets: [Float])? = nil
-        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
         let trainingSet = "the \(targetCount) targets of the toy (the points the OT map is solved on)"
         switch generator {
         case .gan:
@@ -35,27 +33,15 @@ extension ToyExperiment {
             configuration.steps = steps
             let gan = ToyGAN(configuration: configuration)
             gan.train(points: data.targets) { progress?($0.step, steps) }
-            let seconds = (clock.now - start) / .seconds(1)
+            training = BaselineTraining(gan: gan, seconds: (clock.now - start) / .seconds(1), trainingSet: trainingSet)
             samples = gan.sample(count: sampleCount, using: &samplerGenerator)
-            let tail = gan.records.suffix(100)
-            training = ToyBaselineTraining(
-                generator: generator.rawValue, seconds: seconds, steps: gan.step,
-                parameterCount: gan.parameterCounts.generator + gan.parameterCounts.discriminator, gan: configuration, neuralPotential: nil,
-                finalLosses: ["discriminator": mean(tail.map(\.discriminatorLoss)), "generator": mean(tail.map(\.generatorLoss))],
-                trainingSet: trainingSet)
         case .neuralPotential:
             var configuration = NeuralPotentialGenerator.Configuration(dimension: 2, seed: seed)
             configuration.steps = steps
             let potential = NeuralPotentialGenerator(configuration: configuration)
             try potential.train(codes: data.targets) { progress?($0.step, steps) }
-            let seconds = (clock.now - start) / .seconds(1)
+            training = BaselineTraining(neuralPotential: potential, seconds: (clock.now - start) / .seconds(1), trainingSet: trainingSet)
             samples = potential.sample(count: sampleCount, using: &samplerGenerator)
-            let tail = potential.records.suffix(100)
-            training = ToyBaselineTraining(
-                generator: generator.rawValue, seconds: seconds, steps: potential.step,
-                parameterCount: potential.potentialNetwork.store.parameterCount, gan: nil, neuralPotential: configuration,
-                finalLosses: ["regressionError": mean(tail.map(\.regressionError)), "transportCost": mean(tail.map(\.transportCost))],
-                trainingSet: trainingSet)
             var lineGenerator = SeededGenerator.stream(seed: seed, label: 5)
             let sources = potential.sourcePoints(count: 300, using: &lineGenerator)
             transport = (sources, potential.normalisedMap(sources), potential.normalization?.apply(data.targets) ?? data.targets)

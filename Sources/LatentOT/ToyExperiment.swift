@@ -63,7 +63,7 @@ public struct ToyReport: Codable, Equatable, Sendable {
     public var iterations: Int?
     public var solveSeconds: Double?
     /// The baseline's training (nil for `ot`).
-    public var training: ToyBaselineTraining?
+    public var training: BaselineTraining?
     /// Protocol: mode radius, standard deviation and the high-quality radius used.
     public var protocolNote: String
     public var samplers: [String: ToySamplerReport]
@@ -159,7 +159,7 @@ public struct ToyExperiment {
 
     /// The report with `chosen`'s figures at the top level.
     func report(seed: UInt64, chosen: ToySamplerReport, samplers: [String: ToySamplerReport], solution: SemiDiscreteSolution?,
-                training: ToyBaselineTraining?) -> ToyReport {
+                training: BaselineTraining?) -> ToyReport {
         ToyReport(
             toy: distribution.rawValue, seed: seed, targetCount: targetCount, sampleCount: sampleCount, generator: generator.rawValue,
             sampler: chosen.sampler, modesCaptured: chosen.modesCaptured, modeCount: chosen.modeCount,

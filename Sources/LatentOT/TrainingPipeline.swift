@@ -17,6 +17,8 @@ public struct TrainingPipeline {
         case stageSkipped(String)
         case autoencoder(label: String, AutoencoderTrainingJob.Event)
         case transport(SolverProgress)
+        /// A step of the neural-potential baseline (done, total).
+        case neuralPotential(step: Int, total: Int)
         case note(String)
     }
 
@@ -26,6 +28,7 @@ public struct TrainingPipeline {
         public var transport: TransportSolutionFiles
         public var transportReport: TransportReport
         public var vae: AutoencoderModel?
+        public var neuralPotential: NeuralPotentialGenerator?
     }
 
     public func run(train: ImageDataset, test: ImageDataset, store: ArtifactStore, events: (Event) -> Void = { _ in }) throws -> Result {
@@ -73,13 +76,44 @@ public struct TrainingPipeline {
 
         // 3. Baselines.
         var vae: AutoencoderModel? = nil
-        if configuration.baselines.contains("vae") {
+        if configuration.hasBaseline(.vae) {
             events(.stageStarted("vae"))
             let vaeJob = AutoencoderTrainingJob(modelConfiguration: configuration.vaeConfiguration, trainerConfiguration: configuration.training,
                                                 prefix: ModelFiles.vae)
             vae = try vaeJob.run(train: train, test: test, store: store, resume: true) { events(.autoencoder(label: "vae", $0)) }.model
         }
+        var neuralPotential: NeuralPotentialGenerator? = nil
+        if configuration.hasBaseline(.neuralPotential) {
+            neuralPotential = try trainNeuralPotential(codes: transport.codes, store: store, events: events)
+        }
         return Result(autoencoder: autoencoder, autoencoderReport: autoencoderReport, transport: transport,
-                      transportReport: transportReport, vae: vae)
+                      transportReport: transportReport, vae: vae, neuralPotential: neuralPotential)
+    }
+
+    /// The neural-potential baseline on the codes the map was solved on (skipped when its files
+    /// exist: `potential.json` is written last). Training is short next to the autoencoder's, so it
+    /// restarts from scratch after an interruption rather than keeping a checkpoint.
+    func trainNeuralPotential(codes: [Float], store: ArtifactStore, events: (Event) -> Void) throws -> NeuralPotentialGenerator {
+        let prefix = ModelFiles.neuralPotential, dimension = configuration.autoencoder.latentDimension
+        if try store.read(prefix + NeuralPotentialFiles.state) != nil {
+            events(.stageSkipped("neural-potential"))
+            return try NeuralPotentialFiles.load(from: store, prefix: prefix, dimension: dimension)
+        }
+        events(.stageStarted("neural-potential"))
+        let settings = configuration.neuralPotentialConfiguration
+        guard settings.dimension == dimension else {
+            throw LatentOTError.invalidValue(field: "neuralPotential.dimension", expected: "the code dimension \(dimension)", found: "\(settings.dimension)")
+        }
+        try settings.validate()
+        let potential = NeuralPotentialGenerator(configuration: settings)
+        let clock = ContinuousClock(), start = clock.now
+        try potential.train(codes: codes) { events(.neuralPotential(step: $0.step, total: settings.steps)) }
+        let training = BaselineTraining(neuralPotential: potential, seconds: (clock.now - start) / .seconds(1),
+                                        trainingSet: "the \(codes.count / dimension) codes the map was solved on")
+        if potential.stoppedByTimeBudget {
+            events(.note(String(format: "neural potential: time budget reached after %d of %d steps", potential.step, settings.steps)))
+        }
+        try NeuralPotentialFiles.save(potential, training: training, to: store, prefix: prefix)
+        return potential
     }
 }
