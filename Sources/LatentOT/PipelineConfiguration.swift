@@ -42,6 +42,15 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         return (train, test)
     }
 
+    /// Whether `other` asks for the same data, autoencoder, map and seed, whatever its baselines: a
+    /// model folder takes other baselines (or other baseline settings) without retraining the rest.
+    public func hasSameModel(as other: PipelineConfiguration) -> Bool {
+        var aligned = other
+        aligned.baselines = baselines
+        aligned.neuralPotential = neuralPotential
+        return aligned == self
+    }
+
     /// Whether the model has the baseline `generator` (`vae` or `neural-potential`).
     public func hasBaseline(_ generator: GeneratorChoice) -> Bool { baselines.contains(generator.rawValue) }
 

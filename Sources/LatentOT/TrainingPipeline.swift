@@ -37,9 +37,14 @@ public struct TrainingPipeline {
             do { previous = try JSONDecoder().decode(PipelineConfiguration.self, from: existing) } catch {
                 throw LatentOTError.corruptFile(store.describe(ModelFiles.configuration), reason: JSONCoding.reason(error))
             }
-            guard previous == configuration else {
+            guard previous.hasSameModel(as: configuration) else {
                 throw LatentOTError.incompatible(store.describe(ModelFiles.configuration),
                                                  reason: "this folder holds a model trained with other settings; choose a new --out (or repeat the original command to resume)")
+            }
+            if previous != configuration {
+                // Only the baselines differ: record the new list; the stages below train what is missing.
+                events(.note("baselines now [\(configuration.baselines.joined(separator: ", "))] (were [\(previous.baselines.joined(separator: ", "))])"))
+                try store.writeJSON(configuration, named: ModelFiles.configuration)
             }
         } else {
             try store.writeJSON(configuration, named: ModelFiles.configuration)
@@ -91,16 +96,20 @@ public struct TrainingPipeline {
     }
 
     /// The neural-potential baseline on the codes the map was solved on (skipped when its files
-    /// exist: `potential.json` is written last). Training is short next to the autoencoder's, so it
-    /// restarts from scratch after an interruption rather than keeping a checkpoint.
+    /// exist with the same settings: `potential.json` is written last). Training is short next to the
+    /// autoencoder's, so it restarts from scratch after an interruption rather than keeping a checkpoint.
     func trainNeuralPotential(codes: [Float], store: ArtifactStore, events: (Event) -> Void) throws -> NeuralPotentialGenerator {
         let prefix = ModelFiles.neuralPotential, dimension = configuration.autoencoder.latentDimension
+        let settings = configuration.neuralPotentialConfiguration
         if try store.read(prefix + NeuralPotentialFiles.state) != nil {
-            events(.stageSkipped("neural-potential"))
-            return try NeuralPotentialFiles.load(from: store, prefix: prefix, dimension: dimension)
+            let existing = try NeuralPotentialFiles.load(from: store, prefix: prefix, dimension: dimension)
+            if existing.configuration == settings {
+                events(.stageSkipped("neural-potential"))
+                return existing
+            }
+            events(.note("neural potential: other settings than the saved one's, training it again"))
         }
         events(.stageStarted("neural-potential"))
-        let settings = configuration.neuralPotentialConfiguration
         guard settings.dimension == dimension else {
             throw LatentOTError.invalidValue(field: "neuralPotential.dimension", expected: "the code dimension \(dimension)", found: "\(settings.dimension)")
         }

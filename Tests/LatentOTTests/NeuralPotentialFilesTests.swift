@@ -116,4 +116,32 @@ import LatentOT
             "\(error)".contains("--baselines including neural-potential")
         }
     }
+
+    /// A trained folder takes a new baseline without retraining the autoencoder or the map, and
+    /// retrains the potential when its settings change; other model settings are still refused.
+    @Test func aBaselineCanBeAddedToATrainedModel() throws {
+        let store = MemoryStore(location: "model")
+        let train = blobs(48, seed: 1), test = blobs(8, seed: 2)
+        _ = try TrainingPipeline(configuration: configuration(baselines: [])).run(train: train, test: test, store: store)
+        let transportHeights = store.files["transport/heights.npy"]
+        var started: [String] = []
+        var withPotential = configuration(baselines: ["neural-potential"])
+        _ = try TrainingPipeline(configuration: withPotential).run(train: train, test: test, store: store) { event in
+            if case .stageStarted(let stage) = event { started.append(stage) }
+        }
+        #expect(started == ["autoencoder", "neural-potential"], "the autoencoder stage only loads its finished checkpoint")
+        #expect(store.files["transport/heights.npy"] == transportHeights)
+        #expect(try GenerativeModel(store: store).neuralPotential().configuration.steps == 30)
+
+        withPotential.neuralPotential?.steps = 10
+        let retrained = try TrainingPipeline(configuration: withPotential).run(train: train, test: test, store: store)
+        #expect(retrained.neuralPotential?.step == 10)
+        #expect(try GenerativeModel(store: store).neuralPotential().configuration.steps == 10)
+
+        var otherModel = withPotential
+        otherModel.autoencoder.latentDimension = 5
+        #expect { try TrainingPipeline(configuration: otherModel).run(train: train, test: test, store: store) } throws: { error in
+            "\(error)".contains("model/model.json: this folder holds a model trained with other settings")
+        }
+    }
 }
