@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job of `make run`: the eight-Gaussian toy, then Fashion-MNIST end to end (train, sample,
-# evaluate against the Gaussian and VAE baselines), then a summary table in runs/summary.md.
+# evaluate against the Gaussian, neural-potential and VAE baselines), then a summary table in runs/summary.md.
 # Re-running continues where an interrupted run stopped (every stage is resumable).
 set -euo pipefail
 BIN=${1:-.build/release/latentot}
@@ -11,7 +11,7 @@ mkdir -p "$RUNS"
 echo "== eight Gaussians (the paper's toy)"
 "$BIN" toy eight-gaussians --seed "$SEED" --out "$RUNS/eight-gaussians"
 
-echo "== Fashion-MNIST: train (autoencoder, OT, VAE baseline)"
+echo "== Fashion-MNIST: train (autoencoder, OT, VAE and neural-potential baselines)"
 "$BIN" train --data fashion-mnist --architecture "${ARCHITECTURE:-mlp}" --epochs "${EPOCHS:-8}" \
   --latent-dimension 32 --time-budget "${OT_BUDGET:-90}" --seed "$SEED" --out "$RUNS/fashion-mnist" --no-evaluate
 
@@ -21,6 +21,7 @@ M="$RUNS/fashion-mnist"
 "$BIN" sample --model "$M" --count 100 --sampler pure --seed "$SEED" --out "$M/samples-pure.png"
 "$BIN" sample --model "$M" --count 100 --generator gaussian --seed "$SEED" --out "$M/samples-gaussian.png"
 "$BIN" sample --model "$M" --count 100 --generator vae --seed "$SEED" --out "$M/samples-vae.png"
+"$BIN" sample --model "$M" --count 100 --generator neural-potential --seed "$SEED" --out "$M/samples-neural-potential.png"
 "$BIN" interpolate --model "$M" --seed "$SEED" --out "$M/interpolation.png"
 
 echo "== Fashion-MNIST: evaluation"

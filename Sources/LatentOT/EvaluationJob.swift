@@ -10,7 +10,8 @@ public struct EvaluationSummary: Codable, Sendable {
     public var featureSpace: String
     public var classifierTestAccuracy: Double?
     public var seed: UInt64
-    /// One row per scored set: "LatentOT (extended)", "LatentOT (pure)", "Gaussian", "VAE", "real test", "blurred test".
+    /// One row per scored set: "LatentOT (extended)", "LatentOT (pure)", "Gaussian (same AE)", "neural potential (same AE)",
+    /// "VAE", "real test", "blurred test" (a baseline's row only when the model has it).
     public var rows: [ImageEvaluationReport]
     /// Acceptance rate of the extended sampler.
     public var extendedAcceptanceRate: Double?
@@ -98,7 +99,12 @@ public struct EvaluationJob {
             log("scoring the Gaussian baseline")
             rows.append(evaluation.evaluate(try model.images(count: count, generator: .gaussian, sampler: .pure, seed: seed).images,
                                             label: "Gaussian (same AE)"))
-            if model.configuration.baselines.contains("vae") {
+            if model.configuration.hasBaseline(.neuralPotential) {
+                log("scoring the neural-potential baseline")
+                rows.append(evaluation.evaluate(try model.images(count: count, generator: .neuralPotential, sampler: .pure, seed: seed).images,
+                                                label: "neural potential (same AE)"))
+            }
+            if model.configuration.hasBaseline(.vae) {
                 log("scoring the VAE baseline")
                 rows.append(evaluation.evaluate(try model.images(count: count, generator: .vae, sampler: .pure, seed: seed).images,
                                                 label: "VAE"))

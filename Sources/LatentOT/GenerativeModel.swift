@@ -11,6 +11,9 @@ public enum GeneratorChoice: String, Codable, Sendable, CaseIterable {
     case gaussian
     /// Baseline: the VAE trained beside the autoencoder, sampled from its prior.
     case vae
+    /// Baseline ("reading B" of the method): the neural potential trained on the same codes,
+    /// T(x) = x − ∇D(x)/K for x uniform in the source box, decoded by the same autoencoder.
+    case neuralPotential = "neural-potential"
 }
 
 /// A trained model folder, loaded: the autoencoder, the transport solution and the baselines.
@@ -20,6 +23,8 @@ public final class GenerativeModel {
     public let transport: TransportSolutionFiles
     private let store: ArtifactStore
     private lazy var sampler = LatentSampler(solution: transport)
+    /// Loaded on first use (`--generator neural-potential`, the evaluation).
+    private var loadedNeuralPotential: NeuralPotentialGenerator?
 
     /// Loads every file a generator needs; errors name the missing or corrupt file.
     public init(store: ArtifactStore) throws {
@@ -35,7 +40,7 @@ public final class GenerativeModel {
 
     public var imageShape: [Int] { autoencoder.imageShape }
 
-    /// Generated codes (OT or Gaussian) in the autoencoder's latent space.
+    /// Generated codes (OT, Gaussian or neural potential) in the autoencoder's latent space.
     public func codes(count: Int, generator: GeneratorChoice, sampler samplerChoice: SamplerChoice, seed: UInt64) throws -> GeneratedCodes {
         switch generator {
         case .ot:
@@ -45,9 +50,27 @@ public final class GenerativeModel {
             let model = GaussianCodeModel(codes: transport.codes, dimension: transport.dimension)
             return GeneratedCodes(codes: model.sample(count: count, using: &rng), count: count, acceptanceRate: 1, angleThreshold: nil,
                                   bestTargets: [])
+        case .neuralPotential:
+            var rng = SeededGenerator.stream(seed: seed, label: 0xB0B)
+            return GeneratedCodes(codes: try neuralPotential().sample(count: count, using: &rng), count: count, acceptanceRate: 1,
+                                  angleThreshold: nil, bestTargets: [])
         case .vae:
             throw LatentOTError.invalidValue(field: "--generator vae", expected: "a generator with codes in the autoencoder's space", found: "vae")
         }
+    }
+
+    /// The neural-potential baseline, loaded from `neural-potential/` on first use.
+    /// - Throws: `LatentOTError` when the model was trained without it, or its files are missing or corrupt.
+    public func neuralPotential() throws -> NeuralPotentialGenerator {
+        if let loadedNeuralPotential { return loadedNeuralPotential }
+        guard configuration.hasBaseline(.neuralPotential) else {
+            throw LatentOTError.invalidValue(field: "--generator neural-potential",
+                                             expected: "a model trained with --baselines including neural-potential",
+                                             found: "baselines [\(configuration.baselines.joined(separator: ", "))] in \(store.describe(ModelFiles.configuration))")
+        }
+        let potential = try NeuralPotentialFiles.load(from: store, prefix: ModelFiles.neuralPotential, dimension: autoencoder.latentDimension)
+        loadedNeuralPotential = potential
+        return potential
     }
 
     /// Generated images [count, c, h, w] in [0,1].

@@ -76,12 +76,16 @@ public final class NeuralPotentialGenerator {
         public var normalizesCodes: Bool
         /// How the normalisation's one scale is chosen (when `normalizesCodes`).
         public var codeScaling: CodeScaling
+        /// Stop training after this many seconds even if `steps` are not done (nil: no limit). A
+        /// safety net for slow machines: a run that stops by it depends on the machine's speed
+        /// (`stoppedByTimeBudget` says so), one that stops by `steps` does not.
+        public var timeBudget: Double?
         public var seed: UInt64
 
         public init(dimension: Int, batchSize: Int = 64, costScale: Double? = nil, hiddenWidth: Int = 128, hiddenLayers: Int = 3,
                     activation: HiddenActivation = .tanh, steps: Int = 2000, regressionSteps: Int = 5, learningRate: Double = 1e-3,
                     cosineSchedule: Bool = true, beta1: Double = 0.5, beta2: Double = 0.999, sourceHalfWidth: Double = 1, normalizesCodes: Bool = true,
-                    codeScaling: CodeScaling = .matchedSpread, seed: UInt64 = 0) {
+                    codeScaling: CodeScaling = .matchedSpread, timeBudget: Double? = nil, seed: UInt64 = 0) {
             self.dimension = dimension
             self.batchSize = batchSize
             self.costScale = costScale
@@ -97,7 +101,26 @@ public final class NeuralPotentialGenerator {
             self.sourceHalfWidth = sourceHalfWidth
             self.normalizesCodes = normalizesCodes
             self.codeScaling = codeScaling
+            self.timeBudget = timeBudget
             self.seed = seed
+        }
+
+        /// Throws `LatentOTError.invalidValue` naming the first field that cannot build a generator
+        /// (a configuration read from a file is checked before the initialiser's preconditions).
+        public func validate() throws {
+            func check(_ isValid: Bool, _ field: String, _ expected: String, _ found: Any) throws {
+                guard isValid else { throw LatentOTError.invalidValue(field: field, expected: expected, found: "\(found)") }
+            }
+            try check(dimension >= 1, "dimension", "≥ 1", dimension)
+            try check(batchSize >= 2, "batchSize", "≥ 2", batchSize)
+            try check(hiddenWidth >= 1, "hiddenWidth", "≥ 1", hiddenWidth)
+            try check(hiddenLayers >= 0, "hiddenLayers", "≥ 0", hiddenLayers)
+            try check(steps >= 0, "steps", "≥ 0", steps)
+            try check(regressionSteps >= 1, "regressionSteps", "≥ 1", regressionSteps)
+            try check(learningRate > 0 && learningRate.isFinite, "learningRate", "a finite number > 0", learningRate)
+            try check(sourceHalfWidth > 0 && sourceHalfWidth.isFinite, "sourceHalfWidth", "a finite number > 0", sourceHalfWidth)
+            try check(effectiveCostScale > 0 && effectiveCostScale.isFinite, "costScale", "a finite number > 0", effectiveCostScale)
+            if let timeBudget { try check(timeBudget > 0 && timeBudget.isFinite, "timeBudget", "a finite number of seconds > 0", timeBudget) }
         }
 
         /// K: `costScale`, or 1/d.
@@ -133,16 +156,23 @@ public final class NeuralPotentialGenerator {
     public private(set) var normalization: CodeNormalization?
     public private(set) var step = 0
     public private(set) var records: [StepRecord] = []
+    /// Whether the last `train` stopped by `configuration.timeBudget` before `steps`.
+    public private(set) var stoppedByTimeBudget = false
     private var batchGenerator: SeededGenerator
 
-    public init(configuration: Configuration) {
+    /// A generator with weights drawn from `configuration.seed`; `normalization` restores a trained
+    /// one's (with its weights from `loadParameters`).
+    public init(configuration: Configuration, normalization: CodeNormalization? = nil) {
         let c = configuration
         precondition(c.dimension >= 1 && c.batchSize >= 2 && c.hiddenWidth >= 1 && c.hiddenLayers >= 0,
                      "NeuralPotentialGenerator: invalid sizes \(c)")
         precondition(c.steps >= 0 && c.regressionSteps >= 1 && c.learningRate > 0 && c.sourceHalfWidth > 0
                      && c.effectiveCostScale > 0 && c.effectiveCostScale.isFinite,
                      "NeuralPotentialGenerator: invalid training settings \(c)")
+        precondition(normalization == nil || normalization!.dimension == c.dimension,
+                     "NeuralPotentialGenerator: normalisation of dimension \(normalization!.dimension) for codes of \(c.dimension)")
         self.configuration = configuration
+        self.normalization = normalization
         potentialNetwork = Perceptron(inputSize: c.dimension, hiddenWidth: c.hiddenWidth, hiddenLayers: c.hiddenLayers,
                                       outputSize: 1, activation: c.activation, learningRate: c.learningRate,
                                       beta1: c.beta1, beta2: c.beta2, seed: ToyGAN.derivedSeed(c.seed, label: 0xB07))
@@ -169,7 +199,13 @@ public final class NeuralPotentialGenerator {
         }
         let targets = normalization?.apply(codes) ?? codes
         let m = targets.count / d
+        let clock = ContinuousClock(), start = clock.now
+        stoppedByTimeBudget = false
         while step < configuration.steps {
+            if let budget = configuration.timeBudget, clock.now - start >= .seconds(budget) {
+                stoppedByTimeBudget = true
+                break
+            }
             let x = sourcePoints(count: b, using: &batchGenerator)
             let chosen = m >= b
                 ? Array(Shuffle.permutation(count: m, using: &batchGenerator).prefix(b))
@@ -264,10 +300,36 @@ public final class NeuralPotentialGenerator {
     }
 
     /// Codes for source points (flat, rows of d): T(x), mapped back to the codes' coordinates when
-    /// they were normalised.
+    /// they were normalised. Runs in blocks of `blockRows` points, so memory stays bounded for any count.
     public func transport(_ sourcePoints: [Float]) -> [Float] {
-        let mapped = normalisedMap(sourcePoints)
+        let d = dimension
+        precondition(sourcePoints.count % d == 0, "NeuralPotentialGenerator.transport: \(sourcePoints.count) values for rows of \(d)")
+        var mapped: [Float] = []
+        mapped.reserveCapacity(sourcePoints.count)
+        for start in stride(from: 0, to: sourcePoints.count, by: Self.blockRows * d) {
+            mapped += normalisedMap(Array(sourcePoints[start..<min(sourcePoints.count, start + Self.blockRows * d)]))
+        }
         return normalization?.invert(mapped) ?? mapped
+    }
+
+    /// Points mapped per forward and backward pass in `transport`.
+    static let blockRows = 4096
+
+    // MARK: Parameters I/O
+
+    /// The potential network's weights as a safetensors file (`__metadata__["format"]` =
+    /// "latentot-neural-potential"); the configuration and normalisation are stored beside it
+    /// (`NeuralPotentialFiles`).
+    public func safetensorsData() -> Data {
+        Safetensors.encode(tensors: potentialNetwork.store.namedTensors(), metadata: ["format": "latentot-neural-potential"])
+    }
+
+    /// Replaces the potential network's weights by those of a safetensors file, checking that the
+    /// names are exactly the network's, every shape matches and every value is finite; nothing
+    /// changes when an error is thrown.
+    /// - Throws: `NeuralNetError` naming `source`, the tensor and what was expected.
+    public func loadParameters(from data: Data, source: String) throws {
+        try potentialNetwork.store.replaceAll(with: Safetensors.decode(data, source: source), source: source)
     }
 
     /// `count` codes T(x) for x uniform in the source box drawn from `rng`, flat [count × d], in the

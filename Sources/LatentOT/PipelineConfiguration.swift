@@ -13,12 +13,16 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
     public var training: AutoencoderTrainer.Configuration
     public var solver: SemiDiscreteSolver
     public var source: SourceDistribution
-    /// Baselines trained alongside: "vae" (the Gaussian baseline needs no training).
+    /// Baselines trained alongside: "vae" and "neural-potential" (`GeneratorChoice` raw values; the
+    /// Gaussian baseline needs no training).
     public var baselines: [String]
+    /// Settings of the neural-potential baseline (nil: the defaults, see `neuralPotentialConfiguration`).
+    public var neuralPotential: NeuralPotentialGenerator.Configuration?
     public var seed: UInt64
 
     public init(dataset: String, trainLimit: Int? = nil, autoencoder: AutoencoderConfiguration, training: AutoencoderTrainer.Configuration,
-                solver: SemiDiscreteSolver, source: SourceDistribution, baselines: [String], seed: UInt64) {
+                solver: SemiDiscreteSolver, source: SourceDistribution, baselines: [String],
+                neuralPotential: NeuralPotentialGenerator.Configuration? = nil, seed: UInt64) {
         self.dataset = dataset
         self.trainLimit = trainLimit
         self.autoencoder = autoencoder
@@ -26,6 +30,7 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         self.solver = solver
         self.source = source
         self.baselines = baselines
+        self.neuralPotential = neuralPotential
         self.seed = seed
     }
 
@@ -35,6 +40,24 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         var (train, test) = try DataLoading.load(dataset, imageSize: shape[1], channels: shape[0], seed: seed)
         if let trainLimit, trainLimit < train.count { train = train.prefix(trainLimit) }
         return (train, test)
+    }
+
+    /// Whether `other` asks for the same data, autoencoder, map and seed, whatever its baselines: a
+    /// model folder takes other baselines (or other baseline settings) without retraining the rest.
+    public func hasSameModel(as other: PipelineConfiguration) -> Bool {
+        var aligned = other
+        aligned.baselines = baselines
+        aligned.neuralPotential = neuralPotential
+        return aligned == self
+    }
+
+    /// Whether the model has the baseline `generator` (`vae` or `neural-potential`).
+    public func hasBaseline(_ generator: GeneratorChoice) -> Bool { baselines.contains(generator.rawValue) }
+
+    /// The neural-potential baseline's configuration: `neuralPotential`, or the defaults on codes of
+    /// the autoencoder's dimension with the run's seed.
+    public var neuralPotentialConfiguration: NeuralPotentialGenerator.Configuration {
+        neuralPotential ?? NeuralPotentialGenerator.Configuration(dimension: autoencoder.latentDimension, seed: seed)
     }
 
     /// The VAE baseline's configuration: the same body and code dimension.
@@ -51,6 +74,7 @@ public enum ModelFiles {
     public static let autoencoder = "autoencoder/"
     public static let transport = "transport/"
     public static let vae = "vae/"
+    public static let neuralPotential = "neural-potential/"
     public static let classifier = "classifier/"
     public static let evaluation = "evaluation/"
     public static let summary = "report.json"

@@ -44,6 +44,8 @@ public struct TrainingPipeline {
         case stageSkipped(String)
         case autoencoder(label: String, AutoencoderTrainingJob.Event)
         case transport(SolverProgress)
+        /// A step of the neural-potential baseline (done, total).
+        case neuralPotential(step: Int, total: Int)
         case note(String)
     }
 
@@ -53,6 +55,7 @@ public struct TrainingPipeline {
         public var transport: TransportSolutionFiles
         public var transportReport: TransportReport
         public var vae: AutoencoderModel?
+        public var neuralPotential: NeuralPotentialGenerator?
     }
 
     public func run(train: ImageDataset, test: ImageDataset, store: ArtifactStore, events: (Event) -> Void = { _ in }) throws -> Result {
@@ -61,9 +64,14 @@ public struct TrainingPipeline {
             do { previous = try JSONDecoder().decode(PipelineConfiguration.self, from: existing) } catch {
                 throw LatentOTError.corruptFile(store.describe(ModelFiles.configuration), reason: JSONCoding.reason(error))
             }
-            guard previous == configuration else {
+            guard previous.hasSameModel(as: configuration) else {
                 throw LatentOTError.incompatible(store.describe(ModelFiles.configuration),
                                                  reason: "this folder holds a model trained with other settings; choose a new --out (or repeat the original command to resume)")
+            }
+            if previous != configuration {
+                // Only the baselines differ: record the new list; the stages below train what is missing.
+                events(.note("baselines now [\(configuration.baselines.joined(separator: ", "))] (were [\(previous.baselines.joined(separator: ", "))])"))
+                try store.writeJSON(configuration, named: ModelFiles.configuration)
             }
         } else {
             try store.writeJSON(configuration, named: ModelFiles.configuration)
@@ -107,13 +115,48 @@ public struct TrainingPipeline {
 
         // 3. Baselines.
         var vae: AutoencoderModel? = nil
-        if configuration.baselines.contains("vae") {
+        if configuration.hasBaseline(.vae) {
             events(.stageStarted("vae"))
             let vaeJob = AutoencoderTrainingJob(modelConfiguration: configuration.vaeConfiguration, trainerConfiguration: configuration.training,
                                                 prefix: ModelFiles.vae)
             vae = try vaeJob.run(train: train, test: test, store: store, resume: true) { events(.autoencoder(label: "vae", $0)) }.model
         }
+        var neuralPotential: NeuralPotentialGenerator? = nil
+        if configuration.hasBaseline(.neuralPotential) {
+            neuralPotential = try trainNeuralPotential(codes: transport.codes, store: store, events: events)
+        }
         return Result(autoencoder: autoencoder, autoencoderReport: autoencoderReport, transport: transport,
-                      transportReport: transportReport, vae: vae)
+                      transportReport: transportReport, vae: vae, neuralPotential: neuralPotential)
+    }
+
+    /// The neural-potential baseline on the codes the map was solved on (skipped when its files
+    /// exist with the same settings: `potential.json` is written last). Training is short next to the
+    /// autoencoder's, so it restarts from scratch after an interruption rather than keeping a checkpoint.
+    func trainNeuralPotential(codes: [Float], store: ArtifactStore, events: (Event) -> Void) throws -> NeuralPotentialGenerator {
+        let prefix = ModelFiles.neuralPotential, dimension = configuration.autoencoder.latentDimension
+        let settings = configuration.neuralPotentialConfiguration
+        if try store.read(prefix + NeuralPotentialFiles.state) != nil {
+            let existing = try NeuralPotentialFiles.load(from: store, prefix: prefix, dimension: dimension)
+            if existing.configuration == settings {
+                events(.stageSkipped("neural-potential"))
+                return existing
+            }
+            events(.note("neural potential: other settings than the saved one's, training it again"))
+        }
+        events(.stageStarted("neural-potential"))
+        guard settings.dimension == dimension else {
+            throw LatentOTError.invalidValue(field: "neuralPotential.dimension", expected: "the code dimension \(dimension)", found: "\(settings.dimension)")
+        }
+        try settings.validate()
+        let potential = NeuralPotentialGenerator(configuration: settings)
+        let clock = ContinuousClock(), start = clock.now
+        try potential.train(codes: codes) { events(.neuralPotential(step: $0.step, total: settings.steps)) }
+        let training = BaselineTraining(neuralPotential: potential, seconds: (clock.now - start) / .seconds(1),
+                                        trainingSet: "the \(codes.count / dimension) codes the map was solved on")
+        if potential.stoppedByTimeBudget {
+            events(.note(String(format: "neural potential: time budget reached after %d of %d steps", potential.step, settings.steps)))
+        }
+        try NeuralPotentialFiles.save(potential, training: training, to: store, prefix: prefix)
+        return potential
     }
 }

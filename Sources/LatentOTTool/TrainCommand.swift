@@ -18,8 +18,14 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var solverOptions: SolverOptions
     @OptionGroup var seedOption: SeedOption
 
-    @Option(help: "Baselines to train beside the model: vae, or none (the Gaussian baseline needs no training).")
-    var baselines: String = "vae"
+    @Option(help: "Baselines to train beside the model, comma-separated: vae, neural-potential; or none (the Gaussian baseline needs no training).")
+    var baselines: String = "vae,neural-potential"
+
+    @Option(help: "Neural-potential baseline: mini-batch OT problems solved (each followed by 5 regression steps).")
+    var neuralPotentialSteps: Int = 2000
+
+    @Option(help: "Neural-potential baseline: stop after this many seconds even if the steps are not done (the result then depends on the machine's speed).")
+    var neuralPotentialBudget: Double = 120
 
     @Option(help: "Model folder.")
     var out: String
@@ -30,8 +36,27 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Solve the OT stage across the ranks of an MPI job (run under `mpirun -np K`): rank 0 trains, encodes and writes every file, all ranks solve; Adam only. See docs/distributed.md.")
     var distributed = false
 
+    /// The baselines of `--baselines`, in the order given, without repeats.
+    var baselineList: [GeneratorChoice] {
+        guard baselines != "none" else { return [] }
+        var list: [GeneratorChoice] = []
+        for name in baselines.split(separator: ",") {
+            if let choice = GeneratorChoice(rawValue: String(name)), !list.contains(choice) { list.append(choice) }
+        }
+        return list
+    }
+
     func validate() throws {
-        guard ["vae", "none"].contains(baselines) else { throw ValidationError("--baselines must be vae or none, got '\(baselines)'") }
+        let trainable: [GeneratorChoice] = [.vae, .neuralPotential]
+        for name in baselines.split(separator: ",", omittingEmptySubsequences: false) where baselines != "none" {
+            guard let choice = GeneratorChoice(rawValue: String(name)), trainable.contains(choice) else {
+                throw ValidationError("--baselines must be a comma-separated list of vae, neural-potential, or none; got '\(name)' in '\(baselines)'")
+            }
+        }
+        guard neuralPotentialSteps >= 1 else { throw ValidationError("--neural-potential-steps must be ≥ 1, got \(neuralPotentialSteps)") }
+        guard neuralPotentialBudget > 0 && neuralPotentialBudget.isFinite else {
+            throw ValidationError("--neural-potential-budget must be > 0 seconds, got \(neuralPotentialBudget)")
+        }
         guard autoencoderOptions.kind == .autoencoder else { throw ValidationError("train builds on a plain autoencoder: --kind must be autoencoder") }
     }
 
@@ -56,10 +81,15 @@ struct TrainCommand: ParsableCommand {
         let (train, test) = try loadDataset(dataOptions, seed: seedOption.seed)
         log("\(train.name): \(train.count) training and \(test.count) test images of shape \(train.imageShape)")
         try checkData(train)
+        let autoencoder = autoencoderOptions.modelConfiguration(imageShape: train.imageShape)
+        let trainsPotential = baselineList.contains(.neuralPotential)
         let configuration = PipelineConfiguration(
-            dataset: dataOptions.data, trainLimit: dataOptions.limit, autoencoder: autoencoderOptions.modelConfiguration(imageShape: train.imageShape),
+            dataset: dataOptions.data, trainLimit: dataOptions.limit, autoencoder: autoencoder,
             training: autoencoderOptions.trainerConfiguration(seed: seedOption.seed), solver: solverSettings,
-            source: solverOptions.source.distribution, baselines: baselines == "none" ? [] : [baselines], seed: seedOption.seed)
+            source: solverOptions.source.distribution, baselines: baselineList.map(\.rawValue),
+            neuralPotential: trainsPotential ? NeuralPotentialGenerator.Configuration(
+                dimension: autoencoder.latentDimension, steps: neuralPotentialSteps, timeBudget: neuralPotentialBudget, seed: seedOption.seed) : nil,
+            seed: seedOption.seed)
         let store = try FolderStore(out, create: true)
         var bar: ProgressReporter? = nil
         let pipeline = TrainingPipeline(configuration: configuration, transportSolver: transportSolver)
@@ -69,6 +99,9 @@ struct TrainCommand: ParsableCommand {
                 log("stage \(stage)")
                 if stage == "transport" && transportSolver == nil {
                     bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step")
+                }
+                if stage == "neural-potential" {
+                    bar = ProgressReporter("neural potential", total: configuration.neuralPotentialConfiguration.steps, unit: "step")
                 }
             case .stageSkipped(let stage): log("stage \(stage): already done, skipped")
             case .note(let text): log(text)
@@ -82,6 +115,8 @@ struct TrainCommand: ParsableCommand {
                     log(String(format: "%@: epoch %d train %.2f test %.2f (%.1f s)", label, record.epoch, record.trainLoss,
                                record.testLoss ?? .nan, record.seconds))
                 }
+            case .neuralPotential(let step, _):
+                bar?.update(step)
             case .transport(let progress):
                 let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
                 bar?.update(progress.isFinal ? configuration.solver.maxIterations : progress.record.step, status: error)
@@ -111,7 +146,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Number of images.")
     var count: Int = 64
 
-    @Option(help: "Generator: ot (the method), gaussian (baseline on the same codes) or vae (baseline).")
+    @Option(help: "Generator: ot (the method), gaussian (baseline on the same codes), neural-potential (baseline on the same codes) or vae (baseline).")
     var generator: GeneratorChoice = .ot
 
     @OptionGroup var samplerOptions: SamplerOptions

@@ -265,7 +265,7 @@ public final class FeatureClassifier {
 extension ParameterStore {
     /// Replaces every entry by the tensor of the same name after checking all of them: names
     /// exactly the store's, shapes equal, values finite. Nothing changes when an error is thrown.
-    func replaceAll(with tensors: [String: Tensor], source: String) throws {
+    public func replaceAll(with tensors: [String: Tensor], source: String) throws {
         let known = Set(entries.map(\.name))
         for entry in entries {
             guard let tensor = tensors[entry.name] else { throw NeuralNetError.missingTensor(source: source, tensor: entry.name) }

@@ -24,8 +24,48 @@ import Foundation
         }
     }
 
+    /// The baselines through the same command: the sample metrics at the top level, the training's
+    /// time and settings in `training`, no solver figures, a picture, and the same samples for the
+    /// same seed (the training time is the only field allowed to differ).
+    @Test(arguments: ["gan", "neural-potential"])
+    func baselineGeneratorsReportTheirTraining(generator: String) throws {
+        let folder = try ToolRunner.temporaryFolder()
+        var reports: [[String: Any]] = []
+        var pictures: [Data] = []
+        for run in 0..<2 {
+            let out = folder.appendingPathComponent("toy\(run)")
+            let result = try ToolRunner.run(["toy", "eight-gaussians", "--generator", generator, "--steps", "150", "--seed", "2",
+                                             "--target-count", "256", "--sample-count", "500", "--out", out.path])
+            #expect(result.status == 0, "\(result.error)")
+            #expect(result.output.contains("\(generator): trained 150 steps"), "\(result.output)")
+            let data = try Data(contentsOf: out.appendingPathComponent("report.json"))
+            reports.append(try JSONSerialization.jsonObject(with: data) as! [String: Any])
+            pictures.append(try Data(contentsOf: out.appendingPathComponent("samples.png")))
+        }
+        let report = reports[0]
+        #expect(report["generator"] as? String == generator)
+        #expect(report["modeCount"] as? Int == 8)
+        for key in ["modesCaptured", "highQualityFraction", "jensenShannon", "energyDistance"] {
+            #expect(report[key] != nil, "report has \(key)")
+            #expect("\(report[key]!)" == "\(reports[1][key]!)", "\(key) is reproducible")
+        }
+        for key in ["maxRelativeError", "hasConverged", "solveSeconds"] { #expect(report[key] == nil, "no solver figure \(key)") }
+        let training = try #require(report["training"] as? [String: Any])
+        #expect(training["steps"] as? Int == 150)
+        #expect((training["seconds"] as? Double ?? -1) >= 0)
+        let settingsKey = generator == "gan" ? "gan" : "neuralPotential"
+        #expect((training[settingsKey] as? [String: Any])?["steps"] as? Int == 150, "settings recorded: \(training)")
+        let samplers = try #require(report["samplers"] as? [String: Any])
+        #expect(Set(samplers.keys) == [generator, "real"])
+        #expect(pictures[0] == pictures[1], "same seed, same picture")
+    }
+
     @Test(arguments: [
         (["toy", "nine-gaussians", "--out", "x"], "nine-gaussians"),
+        (["toy", "ring", "--out", "x", "--generator", "vae"], "--generator"),
+        (["toy", "ring", "--out", "x", "--generator", "gan", "--sampler", "extended"], "--generator ot only"),
+        (["toy", "ring", "--out", "x", "--generator", "neural-potential", "--time-budget", "5"], "--generator ot only"),
+        (["toy", "ring", "--out", "x", "--steps", "10"], "--steps applies"),
         (["toy", "ring", "--out", "x", "--sampler", "blend"], "--sampler"),
         (["toy", "ring", "--out", "x", "--sampler", "extended", "--acceptance", "1.5"], "--acceptance"),
         (["toy", "ring", "--out", "x", "--acceptance", "0.5"], "extended only"),

@@ -1,0 +1,60 @@
+import Testing
+import Foundation
+import TensorModule
+import ImageFormats
+
+/// The CelebA setting on a folder the test writes: 64×64 RGB PNG files in, `train --image-size 64
+/// --architecture conv` end to end (autoencoder, codes, OT, the neural-potential baseline), then
+/// `sample` writes an RGB grid of the expected size. Tiny settings keep it to a few seconds.
+@Suite(.serialized) struct ImageFolderCommandTests {
+    /// 40 images: a disc of a random colour, centre and radius on a dark background.
+    func writeImages(to folder: URL) throws {
+        var rng = SeededGenerator(seed: 11)
+        for index in 0..<40 {
+            let cx = 16 + Int(rng.nextUnitDouble() * 32), cy = 16 + Int(rng.nextUnitDouble() * 32)
+            let radius = 6 + Int(rng.nextUnitDouble() * 8)
+            let colour = (0..<3).map { _ in UInt8(rng.nextUnitDouble() * 255) }
+            var pixels = [UInt8](repeating: 0, count: 64 * 64 * 3)
+            for y in 0..<64 {
+                for x in 0..<64 {
+                    let inside = (x - cx) * (x - cx) + (y - cy) * (y - cy) < radius * radius
+                    for c in 0..<3 { pixels[(y * 64 + x) * 3 + c] = inside ? colour[c] : [20, 20, 60][c] }
+                }
+            }
+            let data = try PNG.encode(RasterImage(width: 64, height: 64, channels: 3, pixels: pixels))
+            try data.write(to: folder.appendingPathComponent(String(format: "%03d.png", index)))
+        }
+    }
+
+    @Test func trainsOnAFolderOf64PixelRGBImagesAndSamplesAnRGBGrid() throws {
+        let folder = try ToolRunner.temporaryFolder()
+        let images = folder.appendingPathComponent("faces"), model = folder.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        try writeImages(to: images)
+        let train = try ToolRunner.run([
+            "train", "--data", images.path, "--image-size", "64", "--architecture", "conv", "--base-width", "8",
+            "--latent-dimension", "8", "--epochs", "1", "--batch-size", "16", "--time-budget", "5",
+            "--baselines", "neural-potential", "--neural-potential-steps", "50", "--seed", "1", "--no-evaluate", "--out", model.path])
+        #expect(train.status == 0, "\(train.error)")
+        #expect(train.error.contains("36 training and 4 test images of shape [3, 64, 64]"), "\(train.error)")
+        let configuration = try JSONSerialization.jsonObject(with: Data(contentsOf: model.appendingPathComponent("model.json"))) as! [String: Any]
+        let autoencoder = try #require(configuration["autoencoder"] as? [String: Any])
+        #expect(autoencoder["imageShape"] as? [Int] == [3, 64, 64] && autoencoder["architecture"] as? String == "conv")
+
+        for generator in ["ot", "neural-potential"] {
+            var grids: [Data] = []
+            for run in 0..<2 {
+                let out = folder.appendingPathComponent("\(generator)-\(run).png")
+                let sample = try ToolRunner.run(["sample", "--model", model.path, "--generator", generator, "--count", "10", "--seed", "3",
+                                                 "--out", out.path])
+                #expect(sample.status == 0, "\(sample.error)")
+                grids.append(try Data(contentsOf: out))
+            }
+            #expect(grids[0] == grids[1], "\(generator): same seed, same bytes")
+            // 10 images in ⌈√10⌉ = 4 columns and 3 rows of 64 + 2 pixels, plus the 2-pixel edge.
+            let grid = try PNG.decode(grids[0])
+            #expect(grid.channels == 3 && grid.width == 4 * 66 + 2 && grid.height == 3 * 66 + 2,
+                    "\(generator): \(grid.width)×\(grid.height)×\(grid.channels)")
+        }
+    }
+}
