@@ -22,4 +22,36 @@ public enum CodeDeduplication {
         let total = merged.reduce(0, +)
         return (unique, merged.map { $0 / total }, n - merged.count)
     }
+
+    /// Like `merge`, but rows are compared after `normalise` (e.g. the transport's normalisation of
+    /// the merged codes): codes that differ only in their last bits can round to the same normalised
+    /// target, which would again give two targets one cell. Repeats until no two normalised rows
+    /// are equal (the normalisation is refitted to each merged set); the rows kept are the originals.
+    public static func merge(_ codes: [Float], dimension d: Int, weights: [Double]? = nil,
+                             comparingAfter normalise: ([Float]) throws -> [Float]) rethrows
+        -> (codes: [Float], weights: [Double], duplicateCount: Int) {
+        let n = codes.count / d
+        var current = merge(codes, dimension: d, weights: weights)
+        for _ in 0..<8 {
+            let normalised = try normalise(current.codes)
+            let byNormalised = merge(normalised, dimension: d, weights: current.weights)
+            if byNormalised.duplicateCount == 0 { break }
+            // Keep the first original row of each normalised class, with the class's summed weight.
+            var seen: [ArraySlice<Float>: Int] = [:]
+            var kept: [Float] = [], keptWeights: [Double] = []
+            let m = current.codes.count / d
+            for i in 0..<m {
+                let key = normalised[(i * d)..<((i + 1) * d)]
+                if let existing = seen[key] {
+                    keptWeights[existing] += current.weights[i]
+                } else {
+                    seen[key] = keptWeights.count
+                    kept.append(contentsOf: current.codes[(i * d)..<((i + 1) * d)])
+                    keptWeights.append(current.weights[i])
+                }
+            }
+            current = (kept, keptWeights, n - keptWeights.count)
+        }
+        return current
+    }
 }

@@ -27,8 +27,9 @@ public struct LatentSampler {
         switch sampler {
         case .pure:
             samples = map.pure(count: count, using: &generator)
-        case .extended(let threshold, let neighbours, let blend):
-            samples = map.extended(count: count, threshold: threshold, neighbours: neighbours, blend: blend, using: &generator)
+        case .extended(let threshold, let neighbours, let blend, let rejected):
+            samples = map.extended(count: count, threshold: threshold, neighbours: neighbours, blend: blend,
+                                   rejected: rejected, using: &generator)
             guard samples.bestTargets.count == count else {
                 throw LatentOTError.invalidValue(field: "extended sampler", expected: "\(count) accepted samples",
                                                  found: "\(samples.bestTargets.count) after \(samples.sourcePointsDrawn) draws (acceptance \(samples.acceptanceRate)); raise --angle or --acceptance")

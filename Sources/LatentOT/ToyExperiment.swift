@@ -10,7 +10,7 @@ public enum SamplerChoice: Codable, Sendable, Equatable {
     /// `T(x)`: every sample is a training code.
     case pure
     /// The AE-OT extended sampler: blends of neighbouring cells, angle-filtered.
-    case extended(threshold: AngleThreshold, neighbours: Int, blend: BlendWeight)
+    case extended(threshold: AngleThreshold, neighbours: Int, blend: BlendWeight, rejected: RejectionRule = .redraw)
 
     public var name: String {
         switch self {
@@ -192,8 +192,9 @@ public struct ToyExperiment {
         if case .extended = sampler { extendedChoice = sampler } else {
             extendedChoice = .extended(threshold: .acceptance(0.75), neighbours: 2, blend: .uniform)
         }
-        guard case .extended(let threshold, let neighbours, let blend) = extendedChoice else { preconditionFailure() }
-        let extended = map.extended(count: sampleCount, threshold: threshold, neighbours: neighbours, blend: blend, using: &samplerGenerator)
+        guard case .extended(let threshold, let neighbours, let blend, let rejected) = extendedChoice else { preconditionFailure() }
+        let extended = map.extended(count: sampleCount, threshold: threshold, neighbours: neighbours, blend: blend,
+                                    rejected: rejected, using: &samplerGenerator)
 
         // Pure samples are training targets: take them by index (exact), not through the inverse normalisation.
         let pureCodes = pure.bestTargets.flatMap { raw[(2 * Int($0))..<(2 * Int($0) + 2)] }

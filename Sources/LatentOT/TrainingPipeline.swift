@@ -94,10 +94,13 @@ public struct TrainingPipeline {
         } else {
             events(.stageStarted("transport"))
             let codes = autoencoder.codes(train.images)
-            let merged = CodeDeduplication.merge(codes.scalars, dimension: configuration.autoencoder.latentDimension)
-            if merged.duplicateCount > 0 { events(.note("merged \(merged.duplicateCount) duplicate codes into their twins' cells")) }
             let transportJob = TransportJob(solver: configuration.solver, source: configuration.source)
             let dimension = configuration.autoencoder.latentDimension
+            let merged = try CodeDeduplication.merge(codes.scalars, dimension: dimension) { rows in
+                try TransportJob.normalization(of: rows, dimension: dimension, source: configuration.source,
+                                               rule: transportJob.normalization).apply(rows)
+            }
+            if merged.duplicateCount > 0 { events(.note("merged \(merged.duplicateCount) duplicate codes into their twins' cells")) }
             let weights = merged.duplicateCount > 0 ? merged.weights : nil
             var reportFile: Data? = nil
             if let transportSolver {

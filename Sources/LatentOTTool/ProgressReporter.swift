@@ -1,4 +1,5 @@
 import Foundation
+import Transport
 
 /// Shows long work: a redrawn bar with rate and ETA on a terminal, plain log lines otherwise
 /// (at most one every `logInterval` seconds, so CI logs stay short).
@@ -10,9 +11,12 @@ final class ProgressReporter {
     private let start = Date()
     private var lastPrint = Date.distantPast
     private let logInterval: TimeInterval
+    /// A wall-clock budget in seconds: the ETA never exceeds what is left of it.
+    private let budget: Double?
 
-    init(_ label: String, total: Int, unit: String = "it", logInterval: TimeInterval = 5) {
+    init(_ label: String, total: Int, unit: String = "it", logInterval: TimeInterval = 5, budget: Double? = nil) {
         self.label = label
+        self.budget = budget
         self.total = max(total, 1)
         self.unit = unit
         self.logInterval = logInterval
@@ -26,7 +30,8 @@ final class ProgressReporter {
         lastPrint = now
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let remaining = rate > 0 ? Double(total - done) / rate : 0
+        var remaining = rate > 0 ? Double(total - done) / rate : 0
+        if let budget { remaining = min(remaining, max(0, budget - elapsed)) }
         let fraction = Double(done) / Double(total)
         let figures = String(format: "%d/%d %@ %.1f %@/s ETA %@", done, total, "", rate, unit, Self.duration(remaining))
             .replacingOccurrences(of: "  ", with: " ")
@@ -44,6 +49,18 @@ final class ProgressReporter {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+extension SolverProgress {
+    /// The solver's figures for a progress line: the step's own error (its points, or the fixed
+    /// set's fit) and the latest independent evaluation on fresh points.
+    var statusText: String {
+        var text = String(format: "step rms %.3f (N=%d)", record.rmsRelativeError, record.pointsPerStep)
+        if let evaluation = latestEvaluation {
+            text += String(format: ", fresh rms %.3f max %.3f", evaluation.rmsRelativeError, evaluation.maxRelativeError)
+        }
+        return text
     }
 }
 

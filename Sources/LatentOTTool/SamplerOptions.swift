@@ -19,6 +19,9 @@ struct SamplerOptions: ParsableArguments {
     @Option(help: "Extended sampler: fixed blend weight λ in [0, 1] ((1-λ) y_i + λ y_j); default λ ~ U(0, 1).")
     var blend: Double?
 
+    @Option(help: "Extended sampler: what to do with a source point whose cells cannot be blended: redraw it (AE-OT) or keep it as a pure sample (every cell keeps its mass).")
+    var rejected: RejectionRule = .redraw
+
     /// The default acceptance rate when neither --acceptance nor --angle is given.
     static let defaultAcceptance = 0.75
 
@@ -29,14 +32,16 @@ struct SamplerOptions: ParsableArguments {
         if let angle, !(angle > 0 && angle <= .pi) { throw ValidationError("--angle must be in (0, π] radians, got \(angle)") }
         guard neighbours >= 2 else { throw ValidationError("--neighbours must be ≥ 2, got \(neighbours)") }
         if let blend, !(0...1).contains(blend) { throw ValidationError("--blend must be in [0, 1], got \(blend)") }
-        if sampler == "pure" && (acceptance != nil || angle != nil || blend != nil) {
-            throw ValidationError("--acceptance, --angle and --blend apply to --sampler extended only")
+        if sampler == "pure" && (acceptance != nil || angle != nil || blend != nil || rejected != .redraw) {
+            throw ValidationError("--acceptance, --angle, --blend and --rejected apply to --sampler extended only")
         }
     }
 
     var choice: SamplerChoice {
         guard sampler == "extended" else { return .pure }
         let threshold: AngleThreshold = angle.map { .radians($0) } ?? .acceptance(acceptance ?? Self.defaultAcceptance)
-        return .extended(threshold: threshold, neighbours: neighbours, blend: blend.map { .fixed($0) } ?? .uniform)
+        return .extended(threshold: threshold, neighbours: neighbours, blend: blend.map { .fixed($0) } ?? .uniform, rejected: rejected)
     }
 }
+
+extension RejectionRule: ExpressibleByArgument {}

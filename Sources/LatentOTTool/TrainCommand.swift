@@ -98,7 +98,8 @@ struct TrainCommand: ParsableCommand {
             case .stageStarted(let stage):
                 log("stage \(stage)")
                 if stage == "transport" && transportSolver == nil {
-                    bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step")
+                    bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step",
+                                          budget: configuration.solver.timeBudget)
                 }
                 if stage == "neural-potential" {
                     bar = ProgressReporter("neural potential", total: configuration.neuralPotentialConfiguration.steps, unit: "step")
@@ -118,7 +119,7 @@ struct TrainCommand: ParsableCommand {
             case .neuralPotential(let step, _):
                 bar?.update(step)
             case .transport(let progress):
-                let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
+                let error = progress.statusText
                 bar?.update(progress.isFinal ? configuration.solver.maxIterations : progress.record.step, status: error)
             }
         }

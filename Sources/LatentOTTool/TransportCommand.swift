@@ -92,9 +92,9 @@ extension InitialHeights: ExpressibleByArgument {}
 func runTransport(_ job: TransportJob, codes: [Float], dimension: Int, weights: [Double]?, seed: UInt64,
                   label: String) throws -> (solution: TransportSolutionFiles, report: TransportReport) {
     let total = job.solver.maxIterations
-    let bar = ProgressReporter(label, total: total, unit: "step")
+    let bar = ProgressReporter(label, total: total, unit: "step", budget: job.solver.timeBudget)
     return try job.run(codes: codes, dimension: dimension, weights: weights, seed: seed) { progress in
-        let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
+        let error = progress.statusText
         bar.update(progress.isFinal ? total : progress.record.step, status: error)
     }
 }

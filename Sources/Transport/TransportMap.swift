@@ -17,6 +17,17 @@ public enum BlendWeight: Codable, Sendable, Equatable {
     case fixed(Double)
 }
 
+/// What the extended sampler does with a source point none of whose neighbouring cells can be blended
+/// with its own (every angle above the threshold: the point sits where the map tears modes apart).
+public enum RejectionRule: String, Codable, Sendable, CaseIterable {
+    /// Draw another source point (AE-OT's rule). Cells whose neighbours are all far (isolated codes,
+    /// cluster edges) are then sampled less than `ν` says.
+    case redraw
+    /// Keep the point as a pure sample `T(x) = y_i`: every cell keeps its mass `ν_i` (blends where
+    /// the potential is smooth, training codes where it is not), so coverage is that of the pure map.
+    case pure
+}
+
 /// Codes produced by the map, in the problem's (normalised) coordinates.
 public struct TransportSamples: Sendable, Equatable {
     /// Flat row-major `count × d`.
@@ -27,10 +38,16 @@ public struct TransportSamples: Sendable, Equatable {
     public var partnerTargets: [Int32]
     /// Source points drawn to produce the samples (≥ count when some were rejected).
     public var sourcePointsDrawn: Int
+    /// Samples that are blends of two cells (the rest are training codes).
+    public var blendedCount: Int
     /// The angle threshold in radians that was applied (nil for the pure map).
     public var angleThreshold: Double?
-    /// Accepted / drawn.
-    public var acceptanceRate: Double { sourcePointsDrawn == 0 ? 0 : Double(bestTargets.count) / Double(sourcePointsDrawn) }
+    /// Blended / drawn: the fraction of source points whose cell could be blended with a neighbour
+    /// (1 for the pure map, which blends nothing and rejects nothing).
+    public var acceptanceRate: Double {
+        if angleThreshold == nil { return 1 }
+        return sourcePointsDrawn == 0 ? 0 : Double(blendedCount) / Double(sourcePointsDrawn)
+    }
 }
 
 /// The explicit optimal transport map `T(x) = y_{argmax_i <x, y_i> + h_i}` (the gradient of the
@@ -77,7 +94,7 @@ public struct TransportMap: Sendable {
             for j in 0..<dimension { codes[i * dimension + j] = targets[t * dimension + j] }
         }
         return TransportSamples(codes: codes, bestTargets: best, partnerTargets: [Int32](repeating: -1, count: count),
-                                sourcePointsDrawn: count, angleThreshold: nil)
+                                sourcePointsDrawn: count, blendedCount: 0, angleThreshold: nil)
     }
 
     /// Angle between the normals `n = (y, -1)/|(y, -1)|` of the planes of targets `a` and `b`:
@@ -128,10 +145,12 @@ public struct TransportMap: Sendable {
 
     /// The extended sampler: each fresh source point takes its best cell `i` and, among its next
     /// `neighbours - 1` cells, the best-ranked `j` whose plane meets `i`'s at an angle ≤ threshold;
-    /// the sample is `(1 - λ) y_i + λ y_j`. Points without such a `j` are rejected and redrawn.
+    /// the sample is `(1 - λ) y_i + λ y_j`. Points without such a `j` are redrawn, or (`rejected:
+    /// .pure`) kept as the pure sample `y_i` (partner -1; `acceptanceRate` then counts blends only).
     /// Stops after `maximumDraws` source points (fewer samples than asked when acceptance is tiny).
     public func extended(count: Int, threshold: AngleThreshold, neighbours k: Int = 2, blend: BlendWeight = .uniform,
-                         maximumDraws: Int? = nil, using generator: inout some RandomNumberGenerator) -> TransportSamples {
+                         rejected: RejectionRule = .redraw, maximumDraws: Int? = nil,
+                         using generator: inout some RandomNumberGenerator) -> TransportSamples {
         precondition(k >= 2, "TransportMap.extended: needs at least 2 neighbours, got \(k)")
         let radians: Double
         switch threshold {
@@ -141,13 +160,22 @@ public struct TransportMap: Sendable {
         let limit = maximumDraws ?? max(1000, count * 100)
         var codes: [Float] = [], best: [Int32] = [], partners: [Int32] = []
         codes.reserveCapacity(count * dimension)
-        var drawn = 0
+        var drawn = 0, blended = 0
         while best.count < count && drawn < limit {
             let batch = min(limit - drawn, max(256, (count - best.count) * 2))
             let points = source.points(count: batch, dimension: dimension, using: &generator)
             for pair in candidatePairs(points, neighbours: min(k, targetCount), threshold: radians) where best.count < count {
                 drawn += 1
-                guard pair.partner >= 0 else { continue }
+                guard pair.partner >= 0 else {
+                    if rejected == .pure {
+                        let i = Int(pair.best)
+                        codes.append(contentsOf: targets[(i * dimension)..<((i + 1) * dimension)])
+                        best.append(pair.best)
+                        partners.append(-1)
+                    }
+                    continue
+                }
+                blended += 1
                 let lambda: Double
                 switch blend {
                 case .uniform: lambda = generator.nextUnitDouble()
@@ -162,7 +190,8 @@ public struct TransportMap: Sendable {
                 partners.append(pair.partner)
             }
         }
-        return TransportSamples(codes: codes, bestTargets: best, partnerTargets: partners, sourcePointsDrawn: drawn,
+        return TransportSamples(codes: codes, bestTargets: best, partnerTargets: partners,
+                                sourcePointsDrawn: drawn, blendedCount: blended,
                                 angleThreshold: radians)
     }
 }

@@ -62,6 +62,28 @@ import Transport
         #expect(abs(calibrated.angleThreshold! - angle) < 0.2 * angle)
     }
 
+    /// `rejected: .pure` keeps every drawn point: the unblendable ones as their exact training code,
+    /// so the best cells are distributed as the pure map's; the blend fraction is the calibrated rate.
+    @Test func rejectedPointsKeptAsPureSamples() {
+        let map = twoClusters()
+        var rng = SeededGenerator(seed: 4)
+        let samples = map.extended(count: 4000, threshold: .acceptance(0.4), rejected: .pure, using: &rng)
+        #expect(samples.bestTargets.count == 4000 && samples.sourcePointsDrawn == 4000)
+        #expect(abs(samples.acceptanceRate - 0.4) < 0.05, "blend fraction \(samples.acceptanceRate)")
+        let d = map.dimension
+        var pureCount = 0
+        for i in 0..<4000 where samples.partnerTargets[i] < 0 {
+            pureCount += 1
+            let t = Int(samples.bestTargets[i])
+            #expect(Array(samples.codes[(i * d)..<((i + 1) * d)]) == Array(map.targets[(t * d)..<((t + 1) * d)]))
+        }
+        #expect(pureCount == 4000 - samples.blendedCount)
+        // Redrawing instead keeps only blends.
+        var again = SeededGenerator(seed: 4)
+        let redrawn = map.extended(count: 1000, threshold: .acceptance(0.4), using: &again)
+        #expect(redrawn.partnerTargets.allSatisfy { $0 >= 0 } && redrawn.sourcePointsDrawn > 1000)
+    }
+
     @Test func sameSeedSameSamples() {
         let map = twoClusters()
         var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
