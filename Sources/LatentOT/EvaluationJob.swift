@@ -93,6 +93,11 @@ public struct EvaluationJob {
             acceptance = extended.codes?.acceptanceRate
             log("scoring LatentOT (extended)")
             rows.append(evaluation.evaluate(extended.images, label: "LatentOT (extended)"))
+            log("scoring LatentOT (extended, facet blend)")
+            let facet = try model.images(count: count, generator: .ot,
+                                         sampler: .extended(threshold: .acceptance(0.75), neighbours: 2, blend: .facet, rejected: .pure),
+                                         seed: seed)
+            rows.append(evaluation.evaluate(facet.images, label: "LatentOT (extended, facet blend)"))
             log("scoring LatentOT (pure)")
             rows.append(evaluation.evaluate(try model.images(count: count, generator: .ot, sampler: .pure, seed: seed).images,
                                             label: "LatentOT (pure)"))

@@ -19,6 +19,9 @@ struct SamplerOptions: ParsableArguments {
     @Option(help: "Extended sampler: fixed blend weight λ in [0, 1] ((1-λ) y_i + λ y_j); default λ ~ U(0, 1).")
     var blend: Double?
 
+    @Flag(help: "Extended sampler: blend by the distance to the facet, λ = ½ max(0, 1 - gap/w) (continuous across blended facets; instead of --blend).")
+    var facetBlend = false
+
     @Option(help: "Extended sampler: what to do with a source point whose cells cannot be blended: redraw it (AE-OT) or keep it as a pure sample (every cell keeps its mass).")
     var rejected: RejectionRule = .redraw
 
@@ -32,7 +35,8 @@ struct SamplerOptions: ParsableArguments {
         if let angle, !(angle > 0 && angle <= .pi) { throw ValidationError("--angle must be in (0, π] radians, got \(angle)") }
         guard neighbours >= 2 else { throw ValidationError("--neighbours must be ≥ 2, got \(neighbours)") }
         if let blend, !(0...1).contains(blend) { throw ValidationError("--blend must be in [0, 1], got \(blend)") }
-        if sampler == "pure" && (acceptance != nil || angle != nil || blend != nil || rejected != .redraw) {
+        if facetBlend && blend != nil { throw ValidationError("give --blend or --facet-blend, not both") }
+        if sampler == "pure" && (acceptance != nil || angle != nil || blend != nil || facetBlend || rejected != .redraw) {
             throw ValidationError("--acceptance, --angle, --blend and --rejected apply to --sampler extended only")
         }
     }
@@ -40,7 +44,7 @@ struct SamplerOptions: ParsableArguments {
     var choice: SamplerChoice {
         guard sampler == "extended" else { return .pure }
         let threshold: AngleThreshold = angle.map { .radians($0) } ?? .acceptance(acceptance ?? Self.defaultAcceptance)
-        return .extended(threshold: threshold, neighbours: neighbours, blend: blend.map { .fixed($0) } ?? .uniform, rejected: rejected)
+        return .extended(threshold: threshold, neighbours: neighbours, blend: facetBlend ? .facet : blend.map { .fixed($0) } ?? .uniform, rejected: rejected)
     }
 }
 

@@ -15,6 +15,13 @@ public enum BlendWeight: Codable, Sendable, Equatable {
     case uniform
     /// `(1 - λ) y_i + λ y_j` with a fixed `λ` (the CelebA variant uses 0.75).
     case fixed(Double)
+    /// `λ = ½ max(0, 1 - g/w)`, `g` the score gap `s_i(x) - s_j(x)` (how far `x` is from the facet
+    /// of the two cells, in score units) and `w` the median gap of the blended pairs on pilot points:
+    /// half-way at the facet, the cell's own code deep inside it. The map stays continuous across
+    /// every facet it blends (from either side the code at the facet is the midpoint) and keeps
+    /// most samples near their cell's code (measured on Fashion-MNIST: blending every sample by a
+    /// uniform λ lowers recall below the pure map's, blending by the gap does not).
+    case facet
 }
 
 /// What the extended sampler does with a source point none of whose neighbouring cells can be blended
@@ -111,21 +118,25 @@ public struct TransportMap: Sendable {
     /// For each point: its best cell, the highest-ranked of its next `k - 1` cells whose angle with
     /// the best is within `threshold` (-1 when none), and that pair's angle (or, without a partner,
     /// the smallest angle among the candidates: what calibration needs).
-    private func candidatePairs(_ points: [Float], neighbours k: Int, threshold: Double) -> [(best: Int32, partner: Int32, angle: Double)] {
+    private func candidatePairs(_ points: [Float], neighbours k: Int, threshold: Double)
+        -> [(best: Int32, partner: Int32, angle: Double, gap: Float)] {
         let top = cells.topK(points: points, heights: floatHeights, k: k)
-        var result: [(Int32, Int32, Double)] = []
+        var result: [(Int32, Int32, Double, Float)] = []
         result.reserveCapacity(top.count)
         for p in 0..<top.count {
-            let row = top.indices(ofPoint: p)
+            let row = top.indices(ofPoint: p), scores = top.scores(ofPoint: p)
             let best = row[row.startIndex]
-            var chosen: Int32 = -1, chosenAngle = Double.infinity, smallest = Double.infinity
-            for candidate in row.dropFirst() where candidate >= 0 {
+            var chosen: Int32 = -1, chosenAngle = Double.infinity, smallest = Double.infinity, gap = Float.infinity
+            for (rank, candidate) in row.enumerated().dropFirst() where candidate >= 0 {
                 let theta = angle(Int(best), Int(candidate))
                 smallest = min(smallest, theta)
                 // The highest-ranked neighbour within the threshold (the closest cell that can be blended).
-                if chosen < 0 && theta <= threshold { chosen = candidate; chosenAngle = theta }
+                if chosen < 0 && theta <= threshold {
+                    chosen = candidate; chosenAngle = theta
+                    gap = scores[scores.startIndex] - scores[scores.startIndex + rank]
+                }
             }
-            result.append((best, chosen, chosen >= 0 ? chosenAngle : smallest))
+            result.append((best, chosen, chosen >= 0 ? chosenAngle : smallest, gap))
         }
         return result
     }
@@ -157,6 +168,14 @@ public struct TransportMap: Sendable {
         case .radians(let value): radians = value
         case .acceptance(let rate): radians = calibrateAngle(acceptance: rate, neighbours: k, using: &generator)
         }
+        var facetWidth: Float = 1
+        if blend == .facet {
+            // The median gap of the pairs that blend, on pilot points.
+            let pilot = source.points(count: 8192, dimension: dimension, using: &generator)
+            let gaps = candidatePairs(pilot, neighbours: min(k, targetCount), threshold: radians)
+                .filter { $0.partner >= 0 }.map(\.gap).sorted()
+            if !gaps.isEmpty { facetWidth = max(gaps[gaps.count / 2], .leastNormalMagnitude) }
+        }
         let limit = maximumDraws ?? max(1000, count * 100)
         var codes: [Float] = [], best: [Int32] = [], partners: [Int32] = []
         codes.reserveCapacity(count * dimension)
@@ -180,6 +199,7 @@ public struct TransportMap: Sendable {
                 switch blend {
                 case .uniform: lambda = generator.nextUnitDouble()
                 case .fixed(let value): lambda = value
+                case .facet: lambda = 0.5 * max(0, 1 - Double(pair.gap / facetWidth))
                 }
                 let i = Int(pair.best), j = Int(pair.partner)
                 for c in 0..<dimension {

@@ -84,6 +84,30 @@ import Transport
         #expect(redrawn.partnerTargets.allSatisfy { $0 >= 0 } && redrawn.sourcePointsDrawn > 1000)
     }
 
+    /// The facet blend puts each sample between its code (λ = 0, deep in the cell) and the midpoint
+    /// with its partner (λ = ½, at the facet): λ ∈ [0, ½], both ends reached.
+    @Test func facetBlendStaysWithinHalfWay() {
+        let map = twoClusters()
+        var rng = SeededGenerator(seed: 6)
+        let samples = map.extended(count: 3000, threshold: .acceptance(0.8), blend: .facet, rejected: .pure, using: &rng)
+        let d = map.dimension
+        var lambdas: [Double] = []
+        for i in 0..<3000 where samples.partnerTargets[i] >= 0 {
+            let a = Int(samples.bestTargets[i]), b = Int(samples.partnerTargets[i])
+            var along = 0.0, length = 0.0
+            for c in 0..<d {
+                let direction = Double(map.targets[b * d + c]) - Double(map.targets[a * d + c])
+                along += (Double(samples.codes[i * d + c]) - Double(map.targets[a * d + c])) * direction
+                length += direction * direction
+            }
+            lambdas.append(along / length)
+        }
+        #expect(!lambdas.isEmpty)
+        #expect(lambdas.allSatisfy { $0 >= -1e-5 && $0 <= 0.5 + 1e-5 })
+        #expect(lambdas.filter { $0 < 1e-6 }.count > lambdas.count / 4, "about half the blended pairs lie beyond the median gap: λ = 0")
+        #expect(lambdas.contains { $0 > 0.35 })
+    }
+
     @Test func sameSeedSameSamples() {
         let map = twoClusters()
         var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
