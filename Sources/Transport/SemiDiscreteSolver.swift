@@ -8,11 +8,12 @@ import TensorModule
 /// where `w_i(h) = μ(W_i(h))` is the source measure of the power cell of `y_i`. The solver *is* its
 /// configuration: set the stored properties, then call `solve`.
 ///
-/// Every step estimates `w` by counting the cells of fresh quasi-Monte Carlo points: the next block
-/// of one scrambled Sobol sequence (aligned to its power-of-two size, so every block is a complete
-/// net), so no point is reused and no fixed-set bias builds up. Heights are kept centred
-/// (`Σ h_i = 0`) and accumulated in Double. Two methods turn the estimate into a step
-/// (`SolverMethod`; `.automatic` picks by dimension):
+/// Newton and Adam estimate `w` at every step by counting the cells of fresh quasi-Monte Carlo
+/// points: the next block of one scrambled Sobol sequence (aligned to its power-of-two size, so every
+/// block is a complete net), so no point is reused and no fixed-set bias builds up; the fixed-set
+/// method counts one growing set exactly instead. Heights are kept centred
+/// (`Σ h_i = 0`) and accumulated in Double. Three methods turn the estimate into a step
+/// (`SolverMethod`; `.automatic` picks Newton up to dimension 3 and the fixed set above):
 ///
 /// - Newton (dimension ≤ 3): damped Newton steps with the Hessian estimated from the same points'
 ///   best and second-best targets and score gaps (`FacetHessian`), started coarse to fine over a
@@ -20,8 +21,13 @@ import TensorModule
 ///   Voronoi cells are tiny and which defeat a fixed step size, converge in tens of passes. The
 ///   points per step start at `newtonPointsPerCell · M` and grow by `newtonGrowthFactor` when the
 ///   error stops falling (it is then at the counting noise of the step). Details in `newtonIterations`.
-/// - Adam (higher dimension): bias-corrected Adam on the relative gradient `r_i = (w_i - ν_i)/ν_i`
-///   (Adam is invariant to the per-coordinate scale `1/ν_i`, which only keeps its `ε` negligible
+/// - Fixed set (higher dimension): Adam on a fixed point set that grows level by level, each point
+///   keeping its best targets so that a step re-scores a few candidates instead of all `M`
+///   (`CandidateLists`; details in `runFixedSet`), from the Gaussian-map heights. It trades the
+///   fresh points of every step for exact counts of many more points: the error floor of a set of
+///   `N` points is about `sqrt(M/N)`.
+/// - Adam (the reference's optimiser, on fresh points): bias-corrected Adam on the relative
+///   gradient `r_i = (w_i - ν_i)/ν_i` (Adam is invariant to the per-coordinate scale `1/ν_i`, which only keeps its `ε` negligible
 ///   for any `M`), from the Voronoi heights. Step sizes are relative: the height step is
 ///   `learningRate · heightScale`, `heightScale = problem.targetSpread · source.coordinateScale`
 ///   (heights have the units of `<x, y>`), so the defaults hold whatever the scale of the codes.
