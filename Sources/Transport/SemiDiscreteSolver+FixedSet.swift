@@ -7,8 +7,9 @@ extension SemiDiscreteSolver {
     /// (`fixedSetLearningRate`, each height's step scaled by `min(1, |r_i|)`) on the relative gradient
     /// `r_i = c_i/(N ν_i) - 1` of the set's exact counts until the set is fit
     /// to `fixedSetFitFraction` of its sampling floor `sqrt(M/N)` (or the stall rule has decayed the
-    /// step to `minimumLearningRate`); then the set grows by `fixedSetGrowthFactor`, up to
-    /// `maximumPointsPerStep`, if the time budget can pay for scoring the new points. An independent
+    /// step to `minimumLearningRate`); then the set grows by `fixedSetGrowthFactor` (or by 2), up to
+    /// `maximumPointsPerStep`, if the time budget can pay for scoring the new points (with the final
+    /// evaluation kept back); if it cannot, the last level goes on until the budget is spent. An independent
     /// evaluation on fresh points is made when a level ends with its floor below the tolerance, and
     /// at the end: the last level ending is a `.stalled` stop unless that evaluation meets the tolerance.
     func runFixedSet(_ session: SolveSession, start: [Double], stepsSoFar: Int) -> SemiDiscreteSolution {
@@ -31,6 +32,7 @@ extension SemiDiscreteSolver {
         var step = stepsSoFar
         var windowSquares = 0.0, windowSteps = 0, bestWindow = Double.infinity
         var gradient = [Double](repeating: 0, count: targetCount)
+        var growthClosed = false
         var stepScale = [Double](repeating: 1, count: targetCount)
 
         while step < maxIterations {
@@ -66,11 +68,14 @@ extension SemiDiscreteSolver {
                 windowSquares = 0; windowSteps = 0
             }
 
-            if levelDone {
-                // The heights before this step's update are the ones the counts describe.
-                let grown = min(maximumPoints, size * fixedSetGrowthFactor)
-                let growthSeconds = session.projectedSeconds(points: grown - size)
-                let canGrow = grown > size && growthSeconds < session.secondsLeft
+            if levelDone && !growthClosed {
+                // The heights before this step's update are the ones the counts describe. Grow by the
+                // full factor, or by 2 when only that fits in the time left (the final evaluation kept back).
+                var grown = min(maximumPoints, size * fixedSetGrowthFactor)
+                if grown > size && session.projectedSeconds(points: grown - size) >= session.secondsLeft {
+                    grown = min(grown, size * 2)
+                }
+                let canGrow = grown > size && session.projectedSeconds(points: grown - size) < session.secondsLeft
                 if !canGrow || floor * 1.25 <= (tolerance.rmsRelativeError ?? 0) {
                     let evaluation = session.evaluate(heights, step: step)
                     record.evaluation = evaluation
@@ -81,19 +86,25 @@ extension SemiDiscreteSolver {
                         break
                     }
                 }
-                if !canGrow {
-                    stopReason = grown > size ? .timeBudget : .stalled
+                if !canGrow && grown <= size {
+                    // At the largest set: its sampling floor is reached.
+                    stopReason = .stalled
                     session.append(record, isFinal: true)
                     break
                 }
-                began = session.elapsed()
-                lists.grow(to: grown, heights: heights)
-                session.noteFullScoring(points: grown - size, seconds: session.elapsed() - began)
-                size = grown
-                bestWindow = .infinity
-                windowSquares = 0; windowSteps = 0
-                session.append(record, isFinal: false)
-                continue
+                if !canGrow {
+                    // The budget cannot pay for more points: keep fitting this set until it runs out.
+                    growthClosed = true
+                } else {
+                    began = session.elapsed()
+                    lists.grow(to: grown, heights: heights)
+                    session.noteFullScoring(points: grown - size, seconds: session.elapsed() - began)
+                    size = grown
+                    bestWindow = .infinity
+                    windowSquares = 0; windowSteps = 0
+                    session.append(record, isFinal: false)
+                    continue
+                }
             }
 
             let n = Double(size)
