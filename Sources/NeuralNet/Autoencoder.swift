@@ -44,8 +44,10 @@ public class AutoencoderModel {
     let lossGradient = Workspace()
     let inputCopy = Workspace()
 
-    init(configuration: AutoencoderConfiguration, seed: UInt64, initialization: Initialization) throws {
+    /// `initialization` nil: the configuration's `defaultInitialization`.
+    init(configuration: AutoencoderConfiguration, seed: UInt64, initialization: Initialization?) throws {
         try configuration.validate()
+        let initialization = initialization ?? configuration.defaultInitialization
         self.configuration = configuration
         let (encoderLayers, decoderLayers) = Architectures.layers(configuration)
         encoder = Sequential(encoderLayers)
@@ -197,8 +199,9 @@ public class AutoencoderModel {
 /// A deterministic autoencoder: encoder → code z ∈ R^d → decoder → sigmoid.
 /// Training minimises reconstruction + codeL1Weight·(1/n)Σ|z|.
 public final class Autoencoder: AutoencoderModel {
-    /// Builds the model of `configuration` (kind must be `.autoencoder`) with weights drawn from `seed`.
-    public override init(configuration: AutoencoderConfiguration, seed: UInt64 = 0, initialization: Initialization = .pytorch) throws {
+    /// Builds the model of `configuration` (kind must be `.autoencoder`) with weights drawn from `seed`
+    /// following `initialization` (nil: `configuration.defaultInitialization`).
+    public override init(configuration: AutoencoderConfiguration, seed: UInt64 = 0, initialization: Initialization? = nil) throws {
         guard configuration.kind == .autoencoder else {
             throw NeuralNetError.invalidConfiguration(field: "kind", value: configuration.kind.rawValue,
                                                       reason: "Autoencoder builds kind autoencoder; use VariationalAutoencoder")
@@ -207,7 +210,7 @@ public final class Autoencoder: AutoencoderModel {
     }
 
     public convenience init(architecture: Architecture, imageShape: [Int], latentDimension: Int, baseWidth: Int = 32,
-                            seed: UInt64 = 0, initialization: Initialization = .pytorch) throws {
+                            seed: UInt64 = 0, initialization: Initialization? = nil) throws {
         try self.init(configuration: AutoencoderConfiguration(architecture: architecture, imageShape: imageShape,
                                                               latentDimension: latentDimension, baseWidth: baseWidth),
                       seed: seed, initialization: initialization)

@@ -34,7 +34,8 @@ public enum Initialization: String, Codable, Sendable {
     /// Conv2D and — as PyTorch computes it from the weight's second axis — out·kh·kw for
     /// ConvTranspose2D. The reference figures of METHOD.md were measured with this.
     case pytorch
-    /// He (Kaiming) normal: N(0, 2/fanIn), zero biases. Suits ReLU networks.
+    /// He (Kaiming) normal: N(0, 2/fanIn), zero biases. Suits ReLU networks; the mlp
+    /// autoencoder's default (`AutoencoderConfiguration.defaultInitialization`, measured there).
     case he
     /// Glorot (Xavier) uniform: U(±√(6/(fanIn+fanOut))), zero biases.
     case glorot

@@ -10,7 +10,7 @@ public final class VariationalAutoencoder: AutoencoderModel {
     private let codes = Workspace()    // z [n, d]
     private let encoderGradient = Workspace() // d[μ, log σ²] [n, 2d]
 
-    public override init(configuration: AutoencoderConfiguration, seed: UInt64 = 0, initialization: Initialization = .pytorch) throws {
+    public override init(configuration: AutoencoderConfiguration, seed: UInt64 = 0, initialization: Initialization? = nil) throws {
         guard configuration.kind == .vae else {
             throw NeuralNetError.invalidConfiguration(field: "kind", value: configuration.kind.rawValue,
                                                       reason: "VariationalAutoencoder builds kind vae; use Autoencoder")
@@ -19,7 +19,7 @@ public final class VariationalAutoencoder: AutoencoderModel {
     }
 
     public convenience init(architecture: Architecture, imageShape: [Int], latentDimension: Int, baseWidth: Int = 32,
-                            seed: UInt64 = 0, initialization: Initialization = .pytorch) throws {
+                            seed: UInt64 = 0, initialization: Initialization? = nil) throws {
         try self.init(configuration: AutoencoderConfiguration(architecture: architecture, imageShape: imageShape,
                                                               latentDimension: latentDimension, baseWidth: baseWidth, kind: .vae),
                       seed: seed, initialization: initialization)
@@ -102,9 +102,10 @@ public final class VariationalAutoencoder: AutoencoderModel {
     }
 }
 
-/// Builds the model a configuration describes (either kind), weights drawn from `seed`.
+/// Builds the model a configuration describes (either kind), weights drawn from `seed` following
+/// `initialization` (nil: `configuration.defaultInitialization`).
 public func makeAutoencoderModel(_ configuration: AutoencoderConfiguration, seed: UInt64 = 0,
-                                 initialization: Initialization = .pytorch) throws -> AutoencoderModel {
+                                 initialization: Initialization? = nil) throws -> AutoencoderModel {
     switch configuration.kind {
     case .autoencoder: return try Autoencoder(configuration: configuration, seed: seed, initialization: initialization)
     case .vae: return try VariationalAutoencoder(configuration: configuration, seed: seed, initialization: initialization)
