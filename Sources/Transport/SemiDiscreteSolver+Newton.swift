@@ -42,6 +42,7 @@ extension SemiDiscreteSolver {
     /// coarse level (`finalLevel` false) the state of lowest RMS error is returned rather than the last.
     func newtonIterations(session: SolveSession, cells: PowerCells, weights: [Double], start: [Double],
                           points initialPoints: Int, maximumPoints: Int, steps: inout Int, finalLevel: Bool,
+                          stopWhenStalled: Bool = false,
                           finished: (CellErrorEstimate, [Double], inout SolverRecord) -> StopReason?) -> NewtonOutcome {
         let count = weights.count
         var points = initialPoints
@@ -100,7 +101,8 @@ extension SemiDiscreteSolver {
                 stalls += 1
                 if stalls >= newtonPatience {
                     if points < maximumPoints { points = min(maximumPoints, points * newtonGrowthFactor) }
-                    else { ceiling = max(ceiling * learningRateDecay, newtonStep / 64) }
+                    else if ceiling > newtonStep / 64 { ceiling = max(ceiling * learningRateDecay, newtonStep / 64) }
+                    else if finalLevel && stopWhenStalled { return outcome(.stalled) }
                     stalls = 0; best = error
                 }
             }
@@ -160,13 +162,19 @@ extension SemiDiscreteSolver {
         var converged = false
         let outcome = newtonIterations(session: session, cells: session.cells, weights: problem.targetWeights,
                                        start: start, points: points, maximumPoints: maximumPoints,
-                                       steps: &steps, finalLevel: true) { estimate, heights, record in
+                                       steps: &steps, finalLevel: true, stopWhenStalled: method == .automatic) { estimate, heights, record in
             let due = evaluationInterval > 0 && record.step % evaluationInterval == 0
             guard tolerance.isSatisfied(by: estimate) || due else { return nil }
             let evaluation = session.evaluate(heights, step: record.step)
             record.evaluation = evaluation
             if tolerance.isSatisfied(by: evaluation) { converged = true; return .toleranceReached }
             return nil
+        }
+        if !converged && outcome.stopReason == .stalled && method == .automatic {
+            // Newton stalls on some supports (measured: points on a ring, whose coarse levels fail):
+            // the fixed-set method, from its own start, takes over for what is left of the budget.
+            session.fellBack = true
+            return runFixedSet(session, start: InitialHeights.gaussian.heights(for: problem), stepsSoFar: steps)
         }
         return session.finish(heights: outcome.heights, converged: converged,
                               stopReason: outcome.stopReason ?? .iterationLimit, steps: steps,

@@ -21,6 +21,8 @@ import TensorModule
 ///   Voronoi cells are tiny and which defeat a fixed step size, converge in tens of passes. The
 ///   points per step start at `newtonPointsPerCell · M` and grow by `newtonGrowthFactor` when the
 ///   error stops falling (it is then at the counting noise of the step). Details in `newtonIterations`.
+///   Under `.automatic`, a Newton solve that stalls (no progress at the most points and the smallest
+///   step ceiling) hands over to the fixed-set method for the rest of the budget.
 /// - Fixed set (higher dimension): Adam on a fixed point set that grows level by level, each point
 ///   keeping its best targets so that a step re-scores a few candidates instead of all `M`
 ///   (`CandidateLists`; details in `runFixedSet`), from the Gaussian-map heights. It trades the

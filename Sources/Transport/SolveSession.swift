@@ -18,6 +18,8 @@ final class SolveSession {
     var lastEvaluatedStep = -1
     let progress: ((SolverProgress) -> Void)?
     let seed: UInt64
+    /// Set when `.automatic` handed a stalled Newton solve over to the fixed-set method.
+    var fellBack = false
 
     init(problem: SemiDiscreteProblem, solver: SemiDiscreteSolver, seed: UInt64, progress: ((SolverProgress) -> Void)?) {
         self.problem = problem
@@ -171,7 +173,7 @@ final class SolveSession {
                                      maxIterations: solver.maxIterations, isFinal: true))
         }
         return SemiDiscreteSolution(heights: heights, hasConverged: converged, stopReason: stopReason,
-                                    method: solver.resolvedMethod(for: problem),
+                                    method: fellBack ? .fixedSet : solver.resolvedMethod(for: problem),
                                     iterations: steps, seconds: seconds, maxRelativeError: final.maxRelativeError,
                                     rmsRelativeError: final.rmsRelativeError, meanRelativeError: final.meanRelativeError,
                                     evaluation: final, finalPointsPerStep: pointsPerStep, finalLearningRate: learningRate,

@@ -1,6 +1,7 @@
 /// How `SemiDiscreteSolver` turns the estimated gradient `w - ν` into a step on the heights.
 public enum SolverMethod: String, Codable, Sendable, CaseIterable {
-    /// `newton` in dimension ≤ `SemiDiscreteSolver.newtonDimensionLimit` (3), `fixedSet` above.
+    /// `newton` in dimension ≤ `SemiDiscreteSolver.newtonDimensionLimit` (3), `fixedSet` above; a
+    /// Newton solve that stalls hands over to `fixedSet` (the solution's `method` then says so).
     ///
     /// Measured: on 2-D toys (eight Gaussians, M = 1024) multiscale Newton reaches a maximum relative
     /// cell error of 0.1 in about a hundred sampling passes where Adam needs thousands; in

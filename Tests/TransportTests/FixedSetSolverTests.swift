@@ -90,3 +90,26 @@ import Transport
         #expect(solution.seconds < 1.5 * 1.5, "took \(solution.seconds) s for a 1.5 s budget")
     }
 }
+
+@Suite struct NewtonFallbackTests {
+    /// An unreachable tolerance at a capped point count makes Newton stall: under `.automatic` the
+    /// fixed-set method takes over (and says so), under an explicit `.newton` it does not.
+    @Test func stalledNewtonHandsOverUnderAutomaticOnly() throws {
+        let problem = try SemiDiscreteProblem(targets: TestProblems.uniform(count: 64, dimension: 2, seed: 12), dimension: 2)
+        var solver = SemiDiscreteSolver()
+        solver.tolerance = .maxRelativeError(1e-4) // (a noise-corrected RMS can reach 0)
+        solver.pointsPerStep = 1 << 12
+        solver.maximumPointsPerStep = 1 << 12
+        solver.evaluationPointCount = 1 << 14
+        solver.maxIterations = 400
+        let automatic = solver.solve(problem, seed: 2)
+        #expect(automatic.method == .fixedSet, "stopped by \(automatic.stopReason) after \(automatic.iterations) steps")
+        #expect(!automatic.hasConverged)
+        #expect(automatic.heights.allSatisfy { $0.isFinite })
+        #expect(automatic.evaluation.rmsRelativeError < 0.3, "the hand-over must not lose the solution")
+        solver.method = .newton
+        let newton = solver.solve(problem, seed: 2)
+        #expect(newton.method == .newton)
+        #expect(newton.stopReason == .iterationLimit)
+    }
+}
