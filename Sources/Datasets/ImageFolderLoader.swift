@@ -96,19 +96,49 @@ public struct ImageFolderLoader {
         return Listing(files: files, labels: labels, classNames: classNames)
     }
 
-    /// Reads, decodes, crops and resizes every image.
-    /// - Throws: the first `DatasetError` met, naming the file: `.unreadable`, `.unsupportedImageFormat`,
-    ///   `.missingDecoder`, `.corruptImage`, `.truncated`, ...
+    /// Reads, decodes, crops and resizes every listed image (at most `maxImageCount`).
+    /// - Throws: the first `DatasetError` in file order, naming the file: `.unreadable`,
+    ///   `.unsupportedImageFormat`, `.missingDecoder`, `.corruptImage`, `.truncated`, ...
     public func load() throws(DatasetError) -> ImageDataset {
         let listing = try listImages()
+        return try load(listing, indices: Array(listing.files.indices))
+    }
+
+    /// Reads, decodes, crops and resizes only the files `listing.files[indices]`, in that order,
+    /// with their labels; the other files are not opened. This is how a caller picks a subset
+    /// (a split, a limit) of a large folder without decoding all of it.
+    ///
+    /// Files are decoded on all cores; the result does not depend on the scheduling.
+    /// - Memory: the `indices.count × channels × imageSize²` output floats, plus one file's bytes
+    ///   and decoded pixels per core.
+    /// - Throws: the error of the first failing file in `indices` order (as a one-by-one loop
+    ///   would), naming the file.
+    public func load(_ listing: Listing, indices: [Int]) throws(DatasetError) -> ImageDataset {
+        precondition(indices.allSatisfy { listing.files.indices.contains($0) },
+                     "ImageFolderLoader.load: indices must lie in 0..<\(listing.files.count), got \(indices.min() ?? 0)...\(indices.max() ?? 0)")
         let imageScalars = channels * imageSize * imageSize
-        var scalars = [Float](repeating: 0, count: listing.files.count * imageScalars)
-        for (index, file) in listing.files.enumerated() {
-            let image = try loadImage(file)
-            scalars.replaceSubrange((index * imageScalars)..<((index + 1) * imageScalars), with: image)
+        var scalars = [Float](repeating: 0, count: indices.count * imageScalars)
+        let failures = FirstFailure()
+        let ranges = Parallel.ranges(indices.count)
+        scalars.withUnsafeMutableBufferPointer { output in
+            Parallel.forEach(ranges.count) { chunk in
+                for position in ranges[chunk] {
+                    // A failure earlier in the order decides the error; later files need not be read.
+                    if failures.hasFailure(before: position) { return }
+                    do throws(DatasetError) {
+                        let image = try loadImage(listing.files[indices[position]])
+                        let start = position * imageScalars
+                        for (offset, value) in image.enumerated() { output[start + offset] = value }
+                    } catch {
+                        failures.record(error, at: position)
+                        return
+                    }
+                }
+            }
         }
-        let images = Tensor(shape: [listing.files.count, channels, imageSize, imageSize], scalars: scalars)
-        return ImageDataset(name: name, images: images, labels: listing.labels,
+        if let error = failures.first { throw error }
+        let images = Tensor(shape: [indices.count, channels, imageSize, imageSize], scalars: scalars)
+        return ImageDataset(name: name, images: images, labels: listing.labels.map { all in indices.map { all[$0] } },
                             classCount: listing.classNames.map(\.count))
     }
 
@@ -175,5 +205,28 @@ public struct ImageFolderLoader {
         } catch {
             throw .unreadable(file: folder.path, reason: "cannot list the folder (\(error.localizedDescription))")
         }
+    }
+}
+
+/// The error of the lowest position that failed, shared by the decoding threads.
+private final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var position = Int.max
+    private var error: DatasetError?
+
+    /// Whether a position before `position` has failed.
+    func hasFailure(before position: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return self.position < position
+    }
+
+    func record(_ error: DatasetError, at position: Int) {
+        lock.lock(); defer { lock.unlock() }
+        if position < self.position { self.position = position; self.error = error }
+    }
+
+    var first: DatasetError? {
+        lock.lock(); defer { lock.unlock() }
+        return error
     }
 }

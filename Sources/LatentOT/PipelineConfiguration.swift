@@ -7,7 +7,8 @@ import Transport
 public struct PipelineConfiguration: Codable, Equatable, Sendable {
     public var version: Int = 1
     public var dataset: String
-    /// Only the first `trainLimit` training images were used (nil: all).
+    /// Only the first `trainLimit` training images were used (nil: all), and at most
+    /// max(trainLimit, 10,000) held-out test images (`DataLoading.heldOutTestCap`).
     public var trainLimit: Int?
     public var autoencoder: AutoencoderConfiguration
     public var training: AutoencoderTrainer.Configuration
@@ -37,9 +38,7 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
     /// Loads the model's dataset as it was trained on (same image shape, split and limit).
     public func loadDataset() throws -> (train: ImageDataset, test: ImageDataset) {
         let shape = autoencoder.imageShape
-        var (train, test) = try DataLoading.load(dataset, imageSize: shape[1], channels: shape[0], seed: seed)
-        if let trainLimit, trainLimit < train.count { train = train.prefix(trainLimit) }
-        return (train, test)
+        return try DataLoading.load(dataset, imageSize: shape[1], channels: shape[0], seed: seed, trainLimit: trainLimit)
     }
 
     /// Whether `other` asks for the same data, autoencoder, map and seed, whatever its baselines: a

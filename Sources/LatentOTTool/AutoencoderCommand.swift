@@ -69,9 +69,8 @@ struct AutoencoderOptions: ParsableArguments {
 
 /// Loads `--data` with the options' image size and channels, honouring `--limit`.
 func loadDataset(_ options: DataOptions, seed: UInt64) throws -> (train: ImageDataset, test: ImageDataset) {
-    var (train, test) = try DataLoading.load(options.data, imageSize: options.imageSize, channels: options.channels, seed: seed)
-    if let limit = options.limit, limit < train.count { train = train.prefix(limit) }
-    return (train, test)
+    try DataLoading.load(options.data, imageSize: options.imageSize, channels: options.channels, seed: seed,
+                         trainLimit: options.limit)
 }
 
 /// Runs a training job with a progress display.

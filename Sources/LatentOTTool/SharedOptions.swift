@@ -18,7 +18,8 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Channels for image folders: 1 (grey) or 3 (RGB).")
     var channels: Int = 3
 
-    @Option(help: "Use only the first N training images (quick runs).")
+    @Option(help: ArgumentHelp("Use only the first N training images (quick runs) and at most max(N, 10000) held-out test images.",
+                               discussion: "Sources without a test split (image folders, .npy) hold out a seeded 10 % as the test set; with --limit only its first max(N, 10000) images are kept. Image folders are split on the sorted file list and only the kept files are decoded, so memory follows N, not the folder's size."))
     var limit: Int?
 
     func validate() throws {

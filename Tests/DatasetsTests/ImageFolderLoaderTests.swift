@@ -140,4 +140,47 @@ import Datasets
             try loader.load()
         }
     }
+
+    /// `load(_:indices:)` decodes only the chosen files, in the order given, with their labels, and
+    /// gives the same floats as decoding the whole folder; with several bad files the error is the
+    /// first one in that order, whatever the threads did.
+    @Test func loadsAChosenSubsetInOrderAndOnlyThoseFiles() throws {
+        let folder = Fixtures.makeFolder("subset")
+        defer { Fixtures.removeFolder(folder) }
+        for index in 0..<24 {
+            let pixels = (0..<48).map { UInt8(truncatingIfNeeded: $0 * 5 + index * 11) }
+            _ = Fixtures.write(Fixtures.png(width: 4, height: 4, channels: 3, pixels: pixels), to: folder,
+                               "\(index % 2 == 0 ? "even" : "odd")/\(String(format: "%02d", index)).png")
+        }
+        let counter = DecodeCounter()
+        let loader = ImageFolderLoader(folder: folder, imageSize: 4, channels: 3, pngDecoder: counter.decode)
+        let listing = try loader.listImages()
+        let all = try loader.load()
+        #expect(counter.count == 24)
+        let indices = [23, 0, 5, 12, 7]
+        let subset = try loader.load(listing, indices: indices)
+        #expect(counter.count == 24 + indices.count)
+        #expect(subset == all.subset(indices))
+        #expect(subset.labels == indices.map { $0 < 12 ? 0 : 1 } && subset.classCount == 2)
+        #expect(try loader.load(listing, indices: []).count == 0)
+
+        let bad = [3, 17].map { Fixtures.write(Data("GIF89a......".utf8), to: folder, listing.files[$0].pathComponents.suffix(2).joined(separator: "/")) }
+        #expect(throws: DatasetError.unsupportedImageFormat(file: bad[0].path, found: "47 49 46 38 39 61 2e 2e")) { try loader.load() }
+        #expect(throws: DatasetError.unsupportedImageFormat(file: bad[1].path, found: "47 49 46 38 39 61 2e 2e")) {
+            try loader.load(listing, indices: [20, 17, 3])
+        }
+        #expect(try loader.load(listing, indices: [0, 1, 2]) == all.subset([0, 1, 2]), "the bad files are not read")
+    }
+}
+
+/// A PNG decoder that counts its calls (from any thread).
+final class DecodeCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls = 0
+    var count: Int { lock.lock(); defer { lock.unlock() }; return calls }
+
+    func decode(_ data: Data, source: String) throws -> DecodedPixels {
+        lock.lock(); calls += 1; lock.unlock()
+        return try Fixtures.decodePNG(data, source: source)
+    }
 }
