@@ -101,8 +101,9 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
     /// Multiscale start: the most accepted Newton steps per coarse level.
     public var multiscaleMaxSteps: Int = 12
 
-    /// Fixed set: points on the first level, per target.
-    public var fixedSetInitialPointsPerCell: Int = 4
+    /// Fixed set: points on the first level, per target (measured on Fashion-MNIST codes, M = 60,000,
+    /// 90 s: RMS 0.36 from 2 per target, 0.38 from 1, 0.48 from 4, whose first level never ended).
+    public var fixedSetInitialPointsPerCell: Int = 2
     /// Fixed set: factor applied to the set's size from one level to the next.
     public var fixedSetGrowthFactor: Int = 4
     /// Fixed set: a level is done when the RMS relative error of its own counts is below this
