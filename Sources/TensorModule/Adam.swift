@@ -72,9 +72,23 @@ public struct Adam: Codable, Equatable, Sendable {
 
         /// m ← β1·m + (1-β1)·g, v ← β2·v + (1-β2)·g·g, θ ← θ - lr·(m/c1)/(√(v/c2) + ε) [- lr·λ·θ]
         /// on elements `range` (Double arithmetic, in this order for every element).
-        @inline(__always)
+        ///
+        /// Once β1^t is below half an ulp of 1 (t ≥ 350 for β1 = 0.9), c1 is exactly 1 and m/c1 = m
+        /// exactly, so that division (one of the three per element; the divider bounds this loop)
+        /// is skipped: the same bits.
         func apply(_ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>,
                    _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>) {
+            if correction1 == 1 {
+                kernel(m, v, p, g, range, dividesFirstMoment: false)
+            } else {
+                kernel(m, v, p, g, range, dividesFirstMoment: true)
+            }
+        }
+
+        @inline(__always)
+        func kernel(_ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>,
+                    _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>,
+                    dividesFirstMoment: Bool) {
             let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, c1 = correction1, c2 = correction2
             let a1 = 1 - b1, a2 = 1 - b2, lrDecay = learningRate * weightDecay
             // Four lanes at a time: IEEE division and square root are correctly rounded in every
@@ -93,7 +107,7 @@ public struct Adam: Codable, Equatable, Sendable {
                 let old = D4(Double(p[i]), Double(p[i + 1]), Double(p[i + 2]), Double(p[i + 3]))
                 let q = vi / c2v
                 let root = D4(lowHalf: Adam.squareRoot(q.lowHalf), highHalf: Adam.squareRoot(q.highHalf))
-                var value = old - lrv * (mi / c1v) / (root + epsv)
+                var value = old - lrv * (dividesFirstMoment ? mi / c1v : mi) / (root + epsv)
                 if hasDecay { value -= decayv * old }
                 p[i] = Float(value[0]); p[i + 1] = Float(value[1]); p[i + 2] = Float(value[2]); p[i + 3] = Float(value[3])
                 i += 4
