@@ -12,7 +12,8 @@ Architectures (d = --latent-dimension, default 32):
         ConvT 4x4 64->32 s2 p1, BN, ReLU (->14); ConvT 4x4 32->1 s2 p1 (->28); sigmoid.
 Loss: binary cross-entropy summed over the 784 pixels, mean over the batch; Adam 1e-3; batch 128.
 
-Warm-up: 3 batches untimed; then --batches batches of a fixed shuffle are timed, and
+OMP_WAIT_POLICY defaults to PASSIVE (see main). The bench runs this with --threads 1 and with all
+cores and keeps the faster. Warm-up: 3 batches untimed; then --batches batches of a fixed shuffle are timed, and
 seconds per epoch = seconds x (batches per epoch) / --batches. Prints one JSON line.
 Needs torch and numpy; it is never installed by the bench.
 """
@@ -77,6 +78,10 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
+    # OpenMP threads that spin while they wait (GNU OpenMP's default) make PyTorch 10-50x slower
+    # when other jobs share the cores (27 s instead of 0.6 s for 50 mlp batches on 2 threads at
+    # load 4 here); sleeping waiters cost little on an idle machine. Must be set before torch loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
     except ImportError:

@@ -61,6 +61,9 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(name: .long, help: "Case 4: batches timed per architecture (default: a whole epoch; 20 with --quick).")
     var batches: Int?
 
+    @Option(name: .long, help: "Case 4: architectures to time, comma-separated (mlp, conv; default both).")
+    var architectures: String = "mlp,conv"
+
     @Option(name: .long, help: "Case 4: the PyTorch script (default: bench/ae_epoch.py in the project).")
     var torchScript: String?
 
@@ -73,6 +76,9 @@ struct BenchmarkCommand: ParsableCommand {
         if full && quick { throw ValidationError("--full and --quick exclude each other") }
         if repetitions < 1 { throw ValidationError("--repetitions: expected ≥ 1, found \(repetitions)") }
         if let batches, batches < 1 { throw ValidationError("--batches: expected ≥ 1, found \(batches)") }
+        for item in architectures.split(separator: ",") where Architecture(rawValue: item.trimmingCharacters(in: .whitespaces)) == nil {
+            throw ValidationError("--architectures: expected mlp or conv separated by commas, found '\(item)'")
+        }
     }
 
     func run() throws {
@@ -127,7 +133,8 @@ struct BenchmarkCommand: ParsableCommand {
         }
         if selected.contains(4) {
             let script = torchScript.map { URL(fileURLWithPath: $0) } ?? BenchEnvironment.benchFolder.appendingPathComponent("ae_epoch.py")
-            try AutoencoderCase(batches: batches ?? (quick ? 20 : nil), torchScript: script).run(reporter)
+            let chosen = architectures.split(separator: ",").compactMap { Architecture(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+            try AutoencoderCase(batches: batches ?? (quick ? 20 : nil), architectures: chosen, torchScript: script).run(reporter)
         }
         reporter.emit(case: 0, name: "end", ["loadAverage": BenchEnvironment.loadAverage, "date": BenchEnvironment.timestamp])
         print("")

@@ -49,22 +49,27 @@ public final class Dense: Layer {
     }
 
     // backward: dW += dyᵀ·x, db += Σ_n dy, dx = dy·W
+    // The two products are independent: their blocks (exactly those `ParallelGEMM.sgemm` would run
+    // for each) and the bias sum share one parallel region instead of three.
     public func backward(_ dy: Activation, _ context: LayerContext) -> Activation {
         guard let x = input else { preconditionFailure("Dense.backward before forward") }
         let n = x.batchSize, out = outputSize, inp = inputSize
         precondition(dy.shape == [n, out], "Dense.backward: gradient shape \(dy.shape), expected \([n, out])")
         let dw = context.gradients + weightOffset, db = context.gradients + biasOffset
-        ParallelGEMM.sgemm(.transpose, .none, m: out, n: inp, k: n, a: dy.pointer, lda: out,
-                           b: x.pointer, ldb: inp, beta: 1, c: dw, ldc: inp)
-        for i in 0..<n {
-            let row = dy.pointer + i * out
-            for j in 0..<out { db[j] += row[j] }
-        }
         let dx = inputGradient.activation(x.shape)
+        var tasks = ParallelGEMM.blocks(.transpose, .none, m: out, n: inp, k: n, a: dy.pointer, lda: out,
+                                        b: x.pointer, ldb: inp, beta: 1, c: dw, ldc: inp)
         if context.needsInputGradient {
-            ParallelGEMM.sgemm(.none, .none, m: n, n: inp, k: out, a: dy.pointer, lda: out,
-                               b: context.parameters + weightOffset, ldb: inp, c: dx.pointer, ldc: inp)
+            tasks += ParallelGEMM.blocks(.none, .none, m: n, n: inp, k: out, a: dy.pointer, lda: out,
+                                         b: context.parameters + weightOffset, ldb: inp, c: dx.pointer, ldc: inp)
         }
+        tasks.append {
+            for i in 0..<n {
+                let row = dy.pointer + i * out
+                for j in 0..<out { db[j] += row[j] }
+            }
+        }
+        ParallelGEMM.run(tasks)
         return dx
     }
 }

@@ -16,10 +16,20 @@ public enum Loss {
         return perSample(n) { i in
             let z = logits + i * sampleSize, t = targets + i * sampleSize
             var total: Float = 0
-            for j in 0..<sampleSize {
-                let a = abs(z[j])
-                total += max(z[j], 0) - z[j] * t[j] + Foundation.log1p(Foundation.exp(-a))
-                if let gradient { gradient[i * sampleSize + j] = (sigmoid(z[j]) - t[j]) * scale }
+            if let gradient {
+                let dz = gradient + i * sampleSize
+                for j in 0..<sampleSize {
+                    // e = e^{-|z|} serves both terms: σ(z) = 1/(1+e) for z ≥ 0, e/(1+e) otherwise,
+                    // which is `sigmoid(z)` to the bit (one exp per scalar instead of two).
+                    let zj = z[j], e = Foundation.exp(-abs(zj))
+                    total += max(zj, 0) - zj * t[j] + Foundation.log1p(e)
+                    let s = zj >= 0 ? 1 / (1 + e) : e / (1 + e)
+                    dz[j] = (s - t[j]) * scale
+                }
+            } else {
+                for j in 0..<sampleSize {
+                    total += max(z[j], 0) - z[j] * t[j] + Foundation.log1p(Foundation.exp(-abs(z[j])))
+                }
             }
             return Double(total)
         } / Double(n)

@@ -1,3 +1,7 @@
+#if arch(x86_64) && canImport(_Builtin_intrinsics)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Adam (Kingma & Ba 2015) on one flat parameter buffer, bias-corrected, with optional decoupled
 /// weight decay (AdamW). State is kept in Double so long runs and checkpoints are exact.
 ///
@@ -32,29 +36,107 @@ public struct Adam: Codable, Equatable, Sendable {
     public var parameterCount: Int { firstMoment.count }
 
     /// One update of `parameters` (Float) from `gradient`.
+    ///
+    /// Element-wise, so it runs in chunks on all cores (`Parallel`); every element sees the same
+    /// operations in the same order whatever the chunking, so the result does not depend on the
+    /// number of threads. - Complexity: O(parameterCount).
     public mutating func update(_ parameters: inout [Float], gradient: [Float]) {
         precondition(parameters.count == parameterCount && gradient.count == parameterCount,
                      "Adam.update: \(parameters.count) parameters, \(gradient.count) gradients, state for \(parameterCount)")
         step += 1
         let (c1, c2) = corrections()
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, decay = weightDecay
+        let settings = Adam.Step(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                                 weightDecay: weightDecay, correction1: c1, correction2: c2)
+        let count = parameterCount
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
                 parameters.withUnsafeMutableBufferPointer { p in
                     gradient.withUnsafeBufferPointer { g in
-                        for i in 0..<p.count {
-                            let gi = Double(g[i])
-                            m[i] = b1 * m[i] + (1 - b1) * gi
-                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                            var value = Double(p[i])
-                            value -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-                            if decay != 0 { value -= lr * decay * Double(p[i]) }
-                            p[i] = Float(value)
+                        let m = m.baseAddress!, v = v.baseAddress!, p = p.baseAddress!, g = g.baseAddress!
+                        // Chunks of at least 32,768 parameters (a chunk's moments are 512 KiB).
+                        let ranges = Parallel.ranges(count, maxChunks: Parallel.coreCount, minimumChunk: 1 << 15)
+                        if ranges.count <= 1 {
+                            settings.apply(m, v, p, g, 0..<count)
+                        } else {
+                            Parallel.forEach(ranges.count) { settings.apply(m, v, p, g, ranges[$0]) }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The constants of one Float update, and its element-wise kernel.
+    struct Step {
+        var learningRate, beta1, beta2, epsilon, weightDecay, correction1, correction2: Double
+
+        /// m ← β1·m + (1-β1)·g, v ← β2·v + (1-β2)·g·g, θ ← θ - lr·(m/c1)/(√(v/c2) + ε) [- lr·λ·θ]
+        /// on elements `range` (Double arithmetic, in this order for every element).
+        ///
+        /// Once β1^t is below half an ulp of 1 (t ≥ 350 for β1 = 0.9), c1 is exactly 1 and m/c1 = m
+        /// exactly, so that division (one of the three per element; the divider bounds this loop)
+        /// is skipped: the same bits.
+        func apply(_ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>,
+                   _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>) {
+            if correction1 == 1 {
+                kernel(m, v, p, g, range, dividesFirstMoment: false)
+            } else {
+                kernel(m, v, p, g, range, dividesFirstMoment: true)
+            }
+        }
+
+        @inline(__always)
+        func kernel(_ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>,
+                    _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ range: Range<Int>,
+                    dividesFirstMoment: Bool) {
+            let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, c1 = correction1, c2 = correction2
+            let a1 = 1 - b1, a2 = 1 - b2, lrDecay = learningRate * weightDecay
+            // Four lanes at a time: IEEE division and square root are correctly rounded in every
+            // lane, so the vector loop gives the scalar loop's bits.
+            typealias D4 = SIMD4<Double>
+            let b1v = D4(repeating: b1), b2v = D4(repeating: b2), a1v = D4(repeating: a1), a2v = D4(repeating: a2)
+            let lrv = D4(repeating: lr), c1v = D4(repeating: c1), c2v = D4(repeating: c2), epsv = D4(repeating: eps)
+            let decayv = D4(repeating: lrDecay), hasDecay = weightDecay != 0
+            var i = range.lowerBound
+            while i + 4 <= range.upperBound {
+                let gi = D4(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+                let mi = b1v * UnsafeRawPointer(m + i).loadUnaligned(as: D4.self) + a1v * gi
+                let vi = b2v * UnsafeRawPointer(v + i).loadUnaligned(as: D4.self) + a2v * gi * gi
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: D4.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: D4.self)
+                let old = D4(Double(p[i]), Double(p[i + 1]), Double(p[i + 2]), Double(p[i + 3]))
+                let q = vi / c2v
+                let root = D4(lowHalf: Adam.squareRoot(q.lowHalf), highHalf: Adam.squareRoot(q.highHalf))
+                var value = old - lrv * (dividesFirstMoment ? mi / c1v : mi) / (root + epsv)
+                if hasDecay { value -= decayv * old }
+                p[i] = Float(value[0]); p[i + 1] = Float(value[1]); p[i + 2] = Float(value[2]); p[i + 3] = Float(value[3])
+                i += 4
+            }
+            while i < range.upperBound {
+                let gi = Double(g[i])
+                let mi = b1 * m[i] + a1 * gi
+                let vi = b2 * v[i] + a2 * gi * gi
+                m[i] = mi
+                v[i] = vi
+                let old = Double(p[i])
+                var value = old - lr * (mi / c1) / ((vi / c2).squareRoot() + eps)
+                if hasDecay { value -= lrDecay * old }
+                p[i] = Float(value)
+                i += 1
+            }
+        }
+    }
+
+    /// √x in both lanes, correctly rounded (IEEE), as `Double.squareRoot()` gives per lane. On x86-64,
+    /// SSE2's `sqrtpd`: Swift's `squareRoot()` goes through libm's `sqrt` (a branch for errno per
+    /// lane), which keeps the loop above from vectorising.
+    @inline(__always)
+    static func squareRoot(_ x: SIMD2<Double>) -> SIMD2<Double> {
+        #if arch(x86_64) && canImport(_Builtin_intrinsics)
+        return _mm_sqrt_pd(x)
+        #else
+        return SIMD2(x[0].squareRoot(), x[1].squareRoot())
+        #endif
     }
 
     /// One update of Double parameters (the transport heights). `stepScale` (optional, one factor per

@@ -158,31 +158,53 @@ public enum ParallelGEMM {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        run(blocks(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                   beta: beta, c: c, ldc: ldc))
+    }
+
+    /// The blocks `sgemm` would run for this product, as closures (one single-threaded BLAS call
+    /// each), so that the blocks of several independent products can share one parallel region
+    /// (`run`) with exactly the bits of running each product through `sgemm`.
+    public static func blocks(
+        _ transA: BLAS.Transpose, _ transB: BLAS.Transpose,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) -> [() -> Void] {
         let work = m * n * k
         let blocks = work < 1 << 18 ? 1 : blockCount
         if blocks <= 1 {
-            BLAS.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                       beta: beta, c: c, ldc: ldc)
-            return
+            return [{
+                BLAS.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c, ldc: ldc)
+            }]
         }
         if n >= m {
             // Split columns of C: B's columns (rows of Bᵀ) move with them. Blocks aligned to 16.
-            let ranges = alignedRanges(n, blocks: blocks, alignment: 16)
-            Parallel.forEach(ranges.count) { index in
-                let r = ranges[index]
+            return alignedRanges(n, blocks: blocks, alignment: 16).map { r in
                 let bOffset = transB == .none ? r.lowerBound : r.lowerBound * ldb
-                BLAS.sgemm(transA, transB, m: m, n: r.count, k: k, alpha: alpha, a: a, lda: lda,
-                           b: b + bOffset, ldb: ldb, beta: beta, c: c + r.lowerBound, ldc: ldc)
+                return {
+                    BLAS.sgemm(transA, transB, m: m, n: r.count, k: k, alpha: alpha, a: a, lda: lda,
+                               b: b + bOffset, ldb: ldb, beta: beta, c: c + r.lowerBound, ldc: ldc)
+                }
             }
         } else {
-            let ranges = alignedRanges(m, blocks: blocks, alignment: 16)
-            Parallel.forEach(ranges.count) { index in
-                let r = ranges[index]
+            return alignedRanges(m, blocks: blocks, alignment: 16).map { r in
                 let aOffset = transA == .none ? r.lowerBound * lda : r.lowerBound
-                BLAS.sgemm(transA, transB, m: r.count, n: n, k: k, alpha: alpha, a: a + aOffset, lda: lda,
-                           b: b, ldb: ldb, beta: beta, c: c + r.lowerBound * ldc, ldc: ldc)
+                return {
+                    BLAS.sgemm(transA, transB, m: r.count, n: n, k: k, alpha: alpha, a: a + aOffset, lda: lda,
+                               b: b, ldb: ldb, beta: beta, c: c + r.lowerBound * ldc, ldc: ldc)
+                }
             }
         }
+    }
+
+    /// Runs independent tasks (blocks of products writing disjoint memory) on all cores, in one
+    /// parallel region; serially when there is one.
+    public static func run(_ tasks: [() -> Void]) {
+        if tasks.count == 1 { tasks[0](); return }
+        Parallel.forEach(tasks.count) { tasks[$0]() }
     }
 
     /// 0..<count in at most `blocks` contiguous ranges whose boundaries are multiples of `alignment`.
