@@ -94,18 +94,6 @@ public struct DistributedSolver: Sendable {
         return try runAdam(session, start: start)
     }
 
-    static func powerOfTwo(atMost value: Int) -> Int {
-        var p = 1
-        while p * 2 <= value { p <<= 1 }
-        return p
-    }
-
-    static func powerOfTwo(atLeast value: Int) -> Int {
-        var p = 1
-        while p < value { p <<= 1 }
-        return p
-    }
-
     /// `SemiDiscreteSolver.runAdam`, with the sums over targets folded across ranks.
     func runAdam(_ session: DistributedSession, start: [Double]) throws -> DistributedSolution {
         let s = settings
@@ -115,8 +103,8 @@ public struct DistributedSolver: Sendable {
         var heights = start
         var rate = s.learningRate
         var adam = Adam(parameterCount: localCount, learningRate: rate * heightScale, beta1: s.beta1, beta2: s.beta2)
-        var points = min(Self.powerOfTwo(atLeast: s.pointsPerStep), 1 << 30)
-        let maximumPoints = max(points, Self.powerOfTwo(atMost: s.maximumPointsPerStep))
+        var points = min(SemiDiscreteSolver.powerOfTwo(atLeast: s.pointsPerStep), 1 << 30)
+        let maximumPoints = max(points, SemiDiscreteSolver.powerOfTwo(atMost: s.maximumPointsPerStep))
 
         var stopReason: StopReason = .iterationLimit
         var converged = false

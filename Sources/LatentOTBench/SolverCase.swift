@@ -128,7 +128,7 @@ struct SolverCase {
                         // Its fixed point set cannot resolve the cells: the error on fresh points stays
                         // at about sqrt(M/N). Estimate: as many steps with the smallest N whose floor
                         // is below the bound.
-                        let needed = SolverCase.powerOfTwo(atLeast: Int((Double(codes.count) / (criterion.bound * criterion.bound)).rounded(.up)))
+                        let needed = SemiDiscreteSolver.powerOfTwo(atLeast: Int((Double(codes.count) / (criterion.bound * criterion.bound)).rounded(.up)))
                         let points = max(needed, settings.initialPoints)
                         let seconds = Double(record.steps) * Double(points) / Double(settings.initialPoints) * perStep
                         baselineSeconds = seconds
@@ -202,12 +202,6 @@ struct SolverCase {
     static func speedupBound(_ baselineSeconds: Double?, _ latent: LatentOutcome?) -> Double? {
         guard let baselineSeconds, let latent, !latent.converged else { return nil }
         return baselineSeconds / latent.seconds
-    }
-
-    static func powerOfTwo(atLeast value: Int) -> Int {
-        var p = 1
-        while p < value { p <<= 1 }
-        return p
     }
 
     static func saveHeights(_ heights: [Double], name: String) {

@@ -88,7 +88,7 @@ public final class CandidateLists {
                             count: range.count, dimension: dimension, sequence: sequence)
             }
         }
-        refresh(Array(old..<newCount), heights: heights, isNew: true)
+        refresh(Array(old..<newCount), heights: heights.map { Float($0) }, isNew: true)
     }
 
     /// The cell counts of the set at `heights` and the sum of the potential `u_h` over its points;
@@ -198,7 +198,7 @@ public final class CandidateLists {
         for chunk in chunkCounts { for i in 0..<targetCount { counts[i] += Int(chunk[i]) } }
         let stale = chunkRefresh.flatMap { $0 }
         candidateScorings += count - stale.count
-        let refreshed = refresh(stale, heights: heights, isNew: false)
+        let refreshed = refresh(stale, heights: current, isNew: false)
         for i in 0..<targetCount { counts[i] += refreshed.counts[i] }
         // The potential: candidate blocks in order, then the refreshed points in order.
         var potential = 0.0
@@ -213,14 +213,13 @@ public final class CandidateLists {
         4 * Float.ulpOfOne * (abs(a) + abs(b) + 1)
     }
 
-    /// Scores `points` (indices into the set, increasing) against all targets at `heights`, stores
+    /// Scores `indices` (points of the set, increasing) against all targets at `heights` (as scored), stores
     /// their new candidates under a new epoch, and returns their cell counts and potential sum.
     @discardableResult
-    private func refresh(_ indices: [Int], heights: [Double], isNew: Bool) -> (counts: [Int], potentialSum: Double) {
+    private func refresh(_ indices: [Int], heights current: [Float], isNew: Bool) -> (counts: [Int], potentialSum: Double) {
         let targetCount = cells.targetCount, dimension = cells.dimension
         var counts = [Int](repeating: 0, count: targetCount)
         if indices.isEmpty { return (counts, 0) }
-        let current = heights.map { Float($0) }
         let epoch = nextEpoch
         nextEpoch &+= 1
         let kept = min(k + 1, targetCount)

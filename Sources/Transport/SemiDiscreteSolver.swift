@@ -141,6 +141,14 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         }
         try check(learningRate > 0 && learningRate.isFinite, "learningRate", "a finite number > 0", learningRate)
         try check(newtonStep > 0 && newtonStep <= 1, "newtonStep", "a number in (0, 1]", newtonStep)
+        try check(fixedSetInitialPointsPerCell >= 1, "fixedSetInitialPointsPerCell", "≥ 1", fixedSetInitialPointsPerCell)
+        try check(fixedSetGrowthFactor >= 2, "fixedSetGrowthFactor", "≥ 2", fixedSetGrowthFactor)
+        try check(fixedSetFitFraction > 0 && fixedSetFitFraction.isFinite, "fixedSetFitFraction", "a finite number > 0",
+                  fixedSetFitFraction)
+        try check(candidateCount >= 1 && candidateCount <= 1024, "candidateCount", "1...1024", candidateCount)
+        try check(riserCount >= 0, "riserCount", "≥ 0", riserCount)
+        try check(fixedSetLearningRate > 0 && fixedSetLearningRate.isFinite, "fixedSetLearningRate", "a finite number > 0",
+                  fixedSetLearningRate)
         try check(newtonPointsPerCell >= 1, "newtonPointsPerCell", "≥ 1", newtonPointsPerCell)
         try check(newtonPatience >= 1, "newtonPatience", "≥ 1", newtonPatience)
         try check(multiscalePointsPerCell >= 1, "multiscalePointsPerCell", "≥ 1", multiscalePointsPerCell)
@@ -232,13 +240,15 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         }
     }
 
-    static func powerOfTwo(atMost value: Int) -> Int {
+    /// The largest power of two ≤ `value` (1 when `value` < 2).
+    public static func powerOfTwo(atMost value: Int) -> Int {
         var p = 1
         while p * 2 <= value { p <<= 1 }
         return p
     }
 
-    static func powerOfTwo(atLeast value: Int) -> Int {
+    /// The smallest power of two ≥ `value` (1 when `value` < 2).
+    public static func powerOfTwo(atLeast value: Int) -> Int {
         var p = 1
         while p < value { p <<= 1 }
         return p

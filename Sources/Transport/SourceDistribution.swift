@@ -63,7 +63,7 @@ public enum SourceDistribution: Codable, Sendable, Equatable, CustomStringConver
             let a = 2 * halfWidth
             for i in 0..<total { points[i] = Float(a * unit[i] - halfWidth) }
         case .gaussian:
-            for i in 0..<total { points[i] = Float(StandardNormalQuantile.value(unit[i])) }
+            for i in 0..<total { points[i] = Float(NormalDistribution.approximateQuantile(unit[i])) }
         }
     }
 
