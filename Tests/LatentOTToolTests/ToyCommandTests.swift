@@ -70,6 +70,11 @@ import Foundation
         (["toy", "ring", "--out", "x", "--sampler", "extended", "--acceptance", "1.5"], "--acceptance"),
         (["toy", "ring", "--out", "x", "--acceptance", "0.5"], "extended only"),
         (["sample", "--model", "nowhere", "--out", "x.gif"], ".png"),
+        (["sample", "--model", "m", "--out", "x.png", "--sampler", "extended", "--blend", "0.5", "--facet-blend"], "not both"),
+        (["sample", "--model", "m", "--out", "x.png", "--rejected", "pure"], "extended only"),
+        (["sample", "--model", "m", "--out", "x.png", "--sampler", "extended", "--rejected", "keep"], "--rejected"),
+        (["transport", "solve", "--codes", "c.npy", "--out", "o", "--max-points", "0"], "--max-points"),
+        (["transport", "solve", "--codes", "c.npy", "--out", "o", "--method", "bisection"], "--method"),
     ])
     func badFlagsAreExplained(arguments: [String], expected: String) throws {
         let result = try ToolRunner.run(arguments, in: try ToolRunner.temporaryFolder())

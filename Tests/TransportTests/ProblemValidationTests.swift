@@ -121,6 +121,24 @@ import Transport
         #expect((try? SemiDiscreteSolver().validate()) != nil)
     }
 
+    /// The fixed-set method's settings are checked and named like the others.
+    @Test(arguments: [
+        ("candidateCount", { (s: inout SemiDiscreteSolver) in s.candidateCount = 0 }),
+        ("riserCount", { (s: inout SemiDiscreteSolver) in s.riserCount = -1 }),
+        ("fixedSetInitialPointsPerCell", { (s: inout SemiDiscreteSolver) in s.fixedSetInitialPointsPerCell = 0 }),
+        ("fixedSetGrowthFactor", { (s: inout SemiDiscreteSolver) in s.fixedSetGrowthFactor = 1 }),
+        ("fixedSetFitFraction", { (s: inout SemiDiscreteSolver) in s.fixedSetFitFraction = 0 }),
+        ("fixedSetLearningRate", { (s: inout SemiDiscreteSolver) in s.fixedSetLearningRate = .nan }),
+    ] as [(String, @Sendable (inout SemiDiscreteSolver) -> Void)])
+    func invalidFixedSetSettings(field: String, spoil: @Sendable (inout SemiDiscreteSolver) -> Void) {
+        var solver = SemiDiscreteSolver()
+        spoil(&solver)
+        expectError({ try solver.validate() }) {
+            if case .invalidArgument(let name, _, _) = $0 { return name == field }
+            return false
+        }
+    }
+
     @Test func validProblemKeepsItsData() throws {
         let problem = try SemiDiscreteProblem(targets: [0, 1, 2, 3], dimension: 2, weights: [0.25, 0.75])
         #expect(problem.targetCount == 2)
