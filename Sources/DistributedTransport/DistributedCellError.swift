@@ -1,7 +1,7 @@
 import Transport
 
-/// `CellErrorEstimate` from cell counts split across ranks: the statistics loop of
-/// `CellErrorEstimate.init(counts:sampleCount:weights:)` runs left to right across the ranks
+/// `CellErrorEstimate` from cell counts split across ranks: `CellErrorEstimate.Sums.add` runs left to
+/// right across the ranks
 /// (`Communicator.sequentialFold`), so every rank gets the estimate one process would compute from
 /// all counts, bit for bit. The fold carries 7 Doubles (+ `extra` ones), whatever M.
 enum DistributedCellError {
@@ -15,37 +15,21 @@ enum DistributedCellError {
                          extra: ((inout [Double]) -> Void)? = nil) throws -> (CellErrorEstimate, [Double]) {
         precondition(counts.count == weights.count && sampleCount > 0,
                      "DistributedCellError: \(counts.count) counts, \(weights.count) weights, \(sampleCount) samples")
-        let n = Double(sampleCount), m = Double(totalCount)
         // maximum, worst, sumAbsolute, sumCorrected, sumSquared, sumNoise, empty, extra...
         var state = [Double](repeating: 0, count: 7 + extraCount)
         try communicator.sequentialFold(&state) { s in
-            var maximum = s[0], worst = s[1], sumAbsolute = s[2], sumCorrected = s[3], sumSquared = s[4], sumNoise = s[5]
-            var empty = s[6]
-            for i in 0..<counts.count {
-                let expected = n * weights[i]
-                let difference = Double(counts[i]) - expected
-                let relative = abs(difference) / expected
-                if relative > maximum { maximum = relative; worst = Double(offset + i) }
-                sumAbsolute += relative
-                sumSquared += relative * relative
-                let variance = expected * (1 - weights[i])
-                sumCorrected += (difference * difference - variance) / (expected * expected)
-                sumNoise += variance / (expected * expected)
-                if counts[i] == 0 { empty += 1 }
-            }
-            s[0] = maximum; s[1] = worst; s[2] = sumAbsolute; s[3] = sumCorrected; s[4] = sumSquared; s[5] = sumNoise
-            s[6] = empty
+            var sums = CellErrorEstimate.Sums()
+            sums.maximum = s[0]; sums.worst = Int(s[1]); sums.sumAbsolute = s[2]; sums.sumCorrected = s[3]
+            sums.sumSquared = s[4]; sums.sumNoise = s[5]; sums.empty = Int(s[6])
+            sums.add(counts: counts, weights: weights, sampleCount: sampleCount, offset: offset)
+            s[0] = sums.maximum; s[1] = Double(sums.worst); s[2] = sums.sumAbsolute; s[3] = sums.sumCorrected
+            s[4] = sums.sumSquared; s[5] = sums.sumNoise; s[6] = Double(sums.empty)
             extra?(&s)
         }
-        var estimate = CellErrorEstimate(counts: [0], sampleCount: 1, weights: [1])
-        estimate.maxRelativeError = state[0]
-        estimate.meanRelativeError = state[2] / m
-        estimate.rmsRelativeError = max(0, state[3] / m).squareRoot()
-        estimate.rawRmsRelativeError = (state[4] / m).squareRoot()
-        estimate.noiseFloor = (state[5] / m).squareRoot()
-        estimate.emptyCells = Int(state[6])
-        estimate.worstCell = Int(state[1])
-        estimate.sampleCount = sampleCount
+        var sums = CellErrorEstimate.Sums()
+        sums.maximum = state[0]; sums.worst = Int(state[1]); sums.sumAbsolute = state[2]; sums.sumCorrected = state[3]
+        sums.sumSquared = state[4]; sums.sumNoise = state[5]; sums.empty = Int(state[6])
+        let estimate = sums.estimate(cellCount: totalCount, sampleCount: sampleCount)
         return (estimate, Array(state[7...]))
     }
 }

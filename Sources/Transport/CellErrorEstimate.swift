@@ -40,28 +40,56 @@ public struct CellErrorEstimate: Codable, Sendable, Equatable {
     public init(counts: [Int], sampleCount: Int, weights: [Double]) {
         precondition(counts.count == weights.count && !counts.isEmpty && sampleCount > 0,
                      "CellErrorEstimate: \(counts.count) counts, \(weights.count) weights, \(sampleCount) samples")
-        let n = Double(sampleCount), m = Double(counts.count)
-        var maximum = 0.0, sumAbsolute = 0.0, sumCorrected = 0.0, sumSquared = 0.0, sumNoise = 0.0
-        var empty = 0, worst = 0
-        for i in 0..<counts.count {
-            let expected = n * weights[i]
-            let difference = Double(counts[i]) - expected
-            let relative = abs(difference) / expected
-            if relative > maximum { maximum = relative; worst = i }
-            sumAbsolute += relative
-            sumSquared += relative * relative
-            let variance = expected * (1 - weights[i])
-            sumCorrected += (difference * difference - variance) / (expected * expected)
-            sumNoise += variance / (expected * expected)
-            if counts[i] == 0 { empty += 1 }
+        var sums = Sums()
+        sums.add(counts: counts, weights: weights, sampleCount: sampleCount)
+        self = sums.estimate(cellCount: counts.count, sampleCount: sampleCount)
+    }
+
+    /// The running sums behind an estimate, accumulated cell by cell in index order, so counts split
+    /// into consecutive slices (e.g. across processes) give the same bits as all counts at once.
+    public struct Sums: Sendable, Equatable {
+        public var maximum = 0.0, worst = 0, sumAbsolute = 0.0, sumCorrected = 0.0, sumSquared = 0.0
+        public var sumNoise = 0.0, empty = 0
+
+        public init() {}
+
+        /// Adds the cells `offset ..< offset + counts.count` (their counts and weights `ν_i`).
+        public mutating func add(counts: [Int], weights: [Double], sampleCount: Int, offset: Int = 0) {
+            let n = Double(sampleCount)
+            for i in 0..<counts.count {
+                let expected = n * weights[i]
+                let difference = Double(counts[i]) - expected
+                let relative = abs(difference) / expected
+                if relative > maximum { maximum = relative; worst = offset + i }
+                sumAbsolute += relative
+                sumSquared += relative * relative
+                let variance = expected * (1 - weights[i])
+                sumCorrected += (difference * difference - variance) / (expected * expected)
+                sumNoise += variance / (expected * expected)
+                if counts[i] == 0 { empty += 1 }
+            }
         }
-        maxRelativeError = maximum
-        meanRelativeError = sumAbsolute / m
-        rmsRelativeError = max(0, sumCorrected / m).squareRoot()
-        rawRmsRelativeError = (sumSquared / m).squareRoot()
-        noiseFloor = (sumNoise / m).squareRoot()
-        emptyCells = empty
-        worstCell = worst
+
+        /// The estimate of `cellCount` cells counted with `sampleCount` points.
+        public func estimate(cellCount: Int, sampleCount: Int) -> CellErrorEstimate {
+            let m = Double(cellCount)
+            return CellErrorEstimate(maxRelativeError: maximum, meanRelativeError: sumAbsolute / m,
+                                     rmsRelativeError: max(0, sumCorrected / m).squareRoot(),
+                                     rawRmsRelativeError: (sumSquared / m).squareRoot(),
+                                     noiseFloor: (sumNoise / m).squareRoot(), emptyCells: empty, worstCell: worst,
+                                     sampleCount: sampleCount)
+        }
+    }
+
+    private init(maxRelativeError: Double, meanRelativeError: Double, rmsRelativeError: Double,
+                 rawRmsRelativeError: Double, noiseFloor: Double, emptyCells: Int, worstCell: Int, sampleCount: Int) {
+        self.maxRelativeError = maxRelativeError
+        self.meanRelativeError = meanRelativeError
+        self.rmsRelativeError = rmsRelativeError
+        self.rawRmsRelativeError = rawRmsRelativeError
+        self.noiseFloor = noiseFloor
+        self.emptyCells = emptyCells
+        self.worstCell = worstCell
         self.sampleCount = sampleCount
     }
 
