@@ -10,7 +10,8 @@ public struct EvaluationSummary: Codable, Sendable {
     public var featureSpace: String
     public var classifierTestAccuracy: Double?
     public var seed: UInt64
-    /// One row per scored set: "LatentOT (extended)", "LatentOT (pure)", "Gaussian (same AE)", "neural potential (same AE)",
+    /// One row per scored set: "LatentOT (extended)" (the default extended sampler), "LatentOT (extended,
+    /// AE-OT uniform blend)", "LatentOT (extended, facet blend)", "LatentOT (pure)", "Gaussian (same AE)", "neural potential (same AE)",
     /// "VAE", "real test", "blurred test" (a baseline's row only when the model has it).
     public var rows: [ImageEvaluationReport]
     /// Acceptance rate of the extended sampler.
@@ -88,11 +89,13 @@ public struct EvaluationJob {
             rows.append(evaluation.evaluate(samples, label: "samples"))
         } else {
             let count = settings.sampleCount
-            let extended = try model.images(count: count, generator: .ot,
-                                            sampler: .extended(threshold: .acceptance(0.75), neighbours: 2, blend: .uniform), seed: seed)
+            let extended = try model.images(count: count, generator: .ot, sampler: .defaultExtended, seed: seed)
             acceptance = extended.codes?.acceptanceRate
             log("scoring LatentOT (extended)")
             rows.append(evaluation.evaluate(extended.images, label: "LatentOT (extended)"))
+            log("scoring LatentOT (extended, AE-OT uniform blend)")
+            let uniform = try model.images(count: count, generator: .ot, sampler: .aeotExtended, seed: seed)
+            rows.append(evaluation.evaluate(uniform.images, label: "LatentOT (extended, AE-OT uniform blend)"))
             log("scoring LatentOT (extended, facet blend)")
             let facet = try model.images(count: count, generator: .ot,
                                          sampler: .extended(threshold: .acceptance(0.75), neighbours: 2, blend: .facet, rejected: .pure),

@@ -12,6 +12,14 @@ public enum SamplerChoice: Codable, Sendable, Equatable {
     /// The AE-OT extended sampler: blends of neighbouring cells, angle-filtered.
     case extended(threshold: AngleThreshold, neighbours: Int, blend: BlendWeight, rejected: RejectionRule = .redraw)
 
+    /// The extended sampler's default: acceptance 0.75 (AE-OT's), the piecewise-linear extension
+    /// along the pair (`BlendWeight.linearExtension`), unblendable points kept as pure samples.
+    public static let defaultExtended = SamplerChoice.extended(threshold: .acceptance(0.75), neighbours: 2,
+                                                               blend: .linearExtension, rejected: .pure)
+    /// AE-OT's own rule (the toy variant): acceptance 0.75, `λ ~ U(0, 1)`, unblendable points redrawn.
+    public static let aeotExtended = SamplerChoice.extended(threshold: .acceptance(0.75), neighbours: 2,
+                                                            blend: .uniform, rejected: .redraw)
+
     public var name: String {
         switch self {
         case .pure: return "pure"
@@ -190,7 +198,7 @@ public struct ToyExperiment {
         let pure = map.pure(count: sampleCount, using: &samplerGenerator)
         let extendedChoice: SamplerChoice
         if case .extended = sampler { extendedChoice = sampler } else {
-            extendedChoice = .extended(threshold: .acceptance(0.75), neighbours: 2, blend: .uniform)
+            extendedChoice = .defaultExtended
         }
         guard case .extended(let threshold, let neighbours, let blend, let rejected) = extendedChoice else { preconditionFailure() }
         let extended = map.extended(count: sampleCount, threshold: threshold, neighbours: neighbours, blend: blend,

@@ -22,6 +22,29 @@ public enum BlendWeight: Codable, Sendable, Equatable {
     /// most samples near their cell's code (measured on Fashion-MNIST: blending every sample by a
     /// uniform λ lowers recall below the pure map's, blending by the gap does not).
     case facet
+    /// `λ = clamp(½ (1 - g/w), -½, ½)`: the piecewise-linear extension of `T` along the pair, through
+    /// the cell's code at a typical interior point. The facet (`g = 0`) maps to the midpoint, as in
+    /// `.facet`; a point at the median gap `w` maps to `y_i` itself; points deeper in the cell continue
+    /// the line past `y_i`, away from `y_j` (at most half the pair's distance). Each cell's samples
+    /// are thus spread around its code instead of pulled toward its neighbours, so the samples keep
+    /// the codes' spread: measured on Fashion-MNIST and MNIST, recall above the pure map's and
+    /// memorisation below it, where `.facet` and `.uniform` lose recall (they only shrink toward
+    /// neighbours). The default of the extended sampler.
+    case linearExtension
+
+    /// The weight of the partner for a point at score gap `gap` from the facet (`facetWidth`: the
+    /// median gap `w` of blended pairs; `uniform` draws from `generator`).
+    func lambda(gap: Float, facetWidth: Float, using generator: inout some RandomNumberGenerator) -> Double {
+        switch self {
+        case .uniform: return generator.nextUnitDouble()
+        case .fixed(let value): return value
+        case .facet: return 0.5 * max(0, 1 - Double(gap / facetWidth))
+        case .linearExtension: return min(0.5, max(-0.5, 0.5 * (1 - Double(gap / facetWidth))))
+        }
+    }
+
+    /// Whether `λ` depends on the gap to the facet (the median gap is then measured on pilot points).
+    var usesFacetWidth: Bool { self == .facet || self == .linearExtension }
 }
 
 /// What the extended sampler does with a source point none of whose neighbouring cells can be blended
@@ -169,7 +192,7 @@ public struct TransportMap: Sendable {
         case .acceptance(let rate): radians = calibrateAngle(acceptance: rate, neighbours: k, using: &generator)
         }
         var facetWidth: Float = 1
-        if blend == .facet {
+        if blend.usesFacetWidth {
             // The median gap of the pairs that blend, on pilot points.
             let pilot = source.points(count: 8192, dimension: dimension, using: &generator)
             let gaps = candidatePairs(pilot, neighbours: min(k, targetCount), threshold: radians)
@@ -195,12 +218,7 @@ public struct TransportMap: Sendable {
                     continue
                 }
                 blended += 1
-                let lambda: Double
-                switch blend {
-                case .uniform: lambda = generator.nextUnitDouble()
-                case .fixed(let value): lambda = value
-                case .facet: lambda = 0.5 * max(0, 1 - Double(pair.gap / facetWidth))
-                }
+                let lambda = blend.lambda(gap: pair.gap, facetWidth: facetWidth, using: &generator)
                 let i = Int(pair.best), j = Int(pair.partner)
                 for c in 0..<dimension {
                     let value = (1 - lambda) * Double(targets[i * dimension + c]) + lambda * Double(targets[j * dimension + c])

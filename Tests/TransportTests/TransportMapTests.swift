@@ -108,6 +108,44 @@ import Transport
         #expect(lambdas.contains { $0 > 0.35 })
     }
 
+    /// The linear extension puts the facet at the midpoint (λ = ½) and a point at the median gap at
+    /// the cell's own code (λ = 0); deeper points go past the code, away from the partner (λ < 0, at
+    /// least -½): blended samples are centred on their codes (median λ ≈ 0), not pulled toward partners.
+    @Test func linearExtensionCentresSamplesOnTheirCodes() {
+        let map = twoClusters()
+        var rng = SeededGenerator(seed: 6)
+        let samples = map.extended(count: 3000, threshold: .acceptance(0.8), blend: .linearExtension, rejected: .pure, using: &rng)
+        let d = map.dimension
+        var lambdas: [Double] = []
+        for i in 0..<3000 where samples.partnerTargets[i] >= 0 {
+            let a = Int(samples.bestTargets[i]), b = Int(samples.partnerTargets[i])
+            var along = 0.0, length = 0.0, across = 0.0
+            for c in 0..<d {
+                let direction = Double(map.targets[b * d + c]) - Double(map.targets[a * d + c])
+                along += (Double(samples.codes[i * d + c]) - Double(map.targets[a * d + c])) * direction
+                length += direction * direction
+            }
+            let lambda = along / length
+            // The sample lies on the line through the pair.
+            for c in 0..<d {
+                let direction = Double(map.targets[b * d + c]) - Double(map.targets[a * d + c])
+                let offset = Double(samples.codes[i * d + c]) - Double(map.targets[a * d + c]) - lambda * direction
+                across += offset * offset
+            }
+            #expect(across.squareRoot() <= 1e-4 * (1 + length.squareRoot()))
+            lambdas.append(lambda)
+        }
+        #expect(lambdas.count > 1000)
+        #expect(lambdas.allSatisfy { $0 >= -0.5 - 1e-5 && $0 <= 0.5 + 1e-5 })
+        #expect(lambdas.contains { $0 > 0.4 } && lambdas.contains { $0 < -0.2 }, "both sides of the code are reached")
+        let sorted = lambdas.sorted()
+        #expect(abs(sorted[sorted.count / 2]) < 0.1, "median λ \(sorted[sorted.count / 2]): samples centred on their codes")
+        // The facet blend is the same line cut at the code: λ = max(0, linear extension's λ) for the same draws.
+        var again = SeededGenerator(seed: 6)
+        let facet = map.extended(count: 3000, threshold: .acceptance(0.8), blend: .facet, rejected: .pure, using: &again)
+        #expect(facet.bestTargets == samples.bestTargets && facet.partnerTargets == samples.partnerTargets)
+    }
+
     @Test func sameSeedSameSamples() {
         let map = twoClusters()
         var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
