@@ -47,7 +47,7 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Source points per step at the start (grows when progress stalls).")
     var pointsPerStep: Int?
 
-    @Option(help: "The most source points per step (adam) or in the fixed set (fixed-set); default 2^20. The fixed set's error floor is about sqrt(M / this).")
+    @Option(help: "The most source points per step (adam, newton; default 2^20) or in the fixed set (fixed-set; default 2^22, and at most 2 GiB of stored points). The fixed set's error floor is about sqrt(M / this).")
     var maxPoints: Int?
 
     @Option(help: "Fresh points for the error estimate.")
@@ -77,7 +77,11 @@ struct SolverOptions: ParsableArguments {
         if let maxIterations { solver.maxIterations = maxIterations }
         if let learningRate { solver.learningRate = learningRate; solver.fixedSetLearningRate = learningRate }
         if let pointsPerStep { solver.pointsPerStep = pointsPerStep; solver.maximumPointsPerStep = max(solver.maximumPointsPerStep, pointsPerStep) }
-        if let maxPoints { solver.maximumPointsPerStep = maxPoints; solver.pointsPerStep = min(solver.pointsPerStep, maxPoints) }
+        if let maxPoints {
+            solver.maximumPointsPerStep = maxPoints
+            solver.fixedSetMaximumPoints = maxPoints
+            solver.pointsPerStep = min(solver.pointsPerStep, maxPoints)
+        }
         if let evaluationPoints { solver.evaluationPointCount = evaluationPoints }
         if let initialHeights { solver.initialHeights = initialHeights }
         return solver

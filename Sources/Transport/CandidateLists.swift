@@ -55,6 +55,12 @@ public final class CandidateLists {
     /// summed in the same order whatever the number of cores).
     static let blockSize = 4096
 
+    /// Bytes stored per point: its coordinates, `k` candidates with their products, its threshold and epoch.
+    public static func bytesPerPoint(dimension: Int, k: Int) -> Int {
+        MemoryLayout<Float>.size * dimension + (MemoryLayout<Int32>.size + MemoryLayout<Float>.size) * k
+            + MemoryLayout<Float>.size + MemoryLayout<Int32>.size
+    }
+
     /// An empty set on `sequence` (points `source.fill(..., sequence:)` of it), keeping `k` candidates per point.
     public init(cells: PowerCells, source: SourceDistribution, sequence: SobolSequence, k: Int, riserCount: Int = 64) {
         precondition(k >= 1, "CandidateLists: k must be ≥ 1")

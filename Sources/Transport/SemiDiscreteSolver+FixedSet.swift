@@ -8,7 +8,7 @@ extension SemiDiscreteSolver {
     /// `r_i = c_i/(N ν_i) - 1` of the set's exact counts until the set is fit
     /// to `fixedSetFitFraction` of its sampling floor `sqrt(M/N)` (or the stall rule has decayed the
     /// step to `minimumLearningRate`); then the set grows by `fixedSetGrowthFactor` (or by 2), up to
-    /// `maximumPointsPerStep`, if the time budget can pay for scoring the new points (with the final
+    /// `fixedSetMaximumPoints` (and `fixedSetMemoryLimit`), if the time budget can pay for scoring the new points (with the final
     /// evaluation kept back); if it cannot, the last level goes on until the budget is spent. An independent
     /// evaluation on fresh points is made when a level ends with its floor below the tolerance, and
     /// at the end: the last level ending is a `.stalled` stop unless that evaluation meets the tolerance.
@@ -19,7 +19,8 @@ extension SemiDiscreteSolver {
         var heights = start
         var rate = fixedSetLearningRate
         var adam = Adam(parameterCount: targetCount, learningRate: rate * heightScale, beta1: beta1, beta2: beta2)
-        let maximumPoints = SemiDiscreteSolver.powerOfTwo(atMost: max(1, maximumPointsPerStep))
+        let affordable = fixedSetMemoryLimit / CandidateLists.bytesPerPoint(dimension: problem.dimension, k: candidateCount)
+        let maximumPoints = SemiDiscreteSolver.powerOfTwo(atMost: max(1, min(fixedSetMaximumPoints, affordable)))
         var size = min(maximumPoints, SemiDiscreteSolver.powerOfTwo(
             atLeast: max(pointsPerStep, fixedSetInitialPointsPerCell * targetCount)))
         let lists = session.makeCandidateLists(k: candidateCount, riserCount: riserCount)

@@ -117,6 +117,12 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
     public var riserCount: Int = 64
     /// Fixed set: Adam's step relative to the height scale.
     public var fixedSetLearningRate: Double = 0.02
+    /// Fixed set: the most points the set may grow to (rounded down to a power of two). Its error
+    /// floor is about `sqrt(M/N)`: at M = 60,000 an RMS of 0.16 needs N ≈ 2^22.
+    public var fixedSetMaximumPoints: Int = 1 << 22
+    /// Fixed set: the most bytes its points and candidate lists may take (`CandidateLists.bytesPerPoint`
+    /// each); the set stops growing below that, whatever `fixedSetMaximumPoints` says.
+    public var fixedSetMemoryLimit: Int = 2 << 30
 
     /// Adam: step relative to the height scale (see above).
     public var learningRate: Double = 0.01
@@ -149,6 +155,8 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         try check(riserCount >= 0, "riserCount", "≥ 0", riserCount)
         try check(fixedSetLearningRate > 0 && fixedSetLearningRate.isFinite, "fixedSetLearningRate", "a finite number > 0",
                   fixedSetLearningRate)
+        try check((1...(1 << 30)).contains(fixedSetMaximumPoints), "fixedSetMaximumPoints", "1...2^30", fixedSetMaximumPoints)
+        try check(fixedSetMemoryLimit >= 1 << 20, "fixedSetMemoryLimit", "≥ 2^20 bytes", fixedSetMemoryLimit)
         try check(newtonPointsPerCell >= 1, "newtonPointsPerCell", "≥ 1", newtonPointsPerCell)
         try check(newtonPatience >= 1, "newtonPatience", "≥ 1", newtonPatience)
         try check(multiscalePointsPerCell >= 1, "multiscalePointsPerCell", "≥ 1", multiscalePointsPerCell)

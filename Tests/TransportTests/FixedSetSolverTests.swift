@@ -42,12 +42,30 @@ import Transport
         #expect(sizes.first! < sizes.last!)
     }
 
+    /// The set stops growing at its memory limit (points and candidate lists), below its point cap:
+    /// an unreachable tolerance ends the solve `stalled` at the largest affordable set.
+    @Test func memoryLimitCapsTheSet() throws {
+        let problem = try SemiDiscreteProblem(targets: Self.anisotropicClusters(count: 200, seed: 2), dimension: 8)
+        var solver = SemiDiscreteSolver()
+        solver.tolerance = .rmsRelativeError(1e-3)
+        solver.fixedSetMaximumPoints = 1 << 22
+        let perPoint = CandidateLists.bytesPerPoint(dimension: 8, k: solver.candidateCount)
+        #expect(perPoint == 4 * 8 + 8 * solver.candidateCount + 8)
+        solver.fixedSetMemoryLimit = perPoint * ((1 << 13) + 100) // room for 2^13 points, not 2^14
+        solver.maxIterations = 2000
+        let solution = solver.solve(problem, seed: 7)
+        let sizes = solution.history.map(\.pointsPerStep)
+        #expect(sizes.max() == 1 << 13, "set sizes \(Set(sizes).sorted())")
+        #expect(solution.stopReason == .stalled)
+    }
+
     /// Same seed, same heights (the candidate pass and refreshes are deterministic).
     @Test func sameSeedSameHeights() throws {
         let problem = try SemiDiscreteProblem(targets: Self.anisotropicClusters(count: 200, seed: 2), dimension: 8)
         var solver = SemiDiscreteSolver()
         solver.tolerance = .rmsRelativeError(0.2)
         solver.maximumPointsPerStep = 1 << 16
+        solver.fixedSetMaximumPoints = 1 << 16
         let first = solver.solve(problem, seed: 7), second = solver.solve(problem, seed: 7)
         #expect(first.heights == second.heights)
         #expect(first.history.map(\.energy) == second.history.map(\.energy))
@@ -100,6 +118,7 @@ import Transport
         solver.tolerance = .maxRelativeError(1e-4) // (a noise-corrected RMS can reach 0)
         solver.pointsPerStep = 1 << 12
         solver.maximumPointsPerStep = 1 << 12
+        solver.fixedSetMaximumPoints = 1 << 12
         solver.evaluationPointCount = 1 << 14
         solver.maxIterations = 400
         let automatic = solver.solve(problem, seed: 2)

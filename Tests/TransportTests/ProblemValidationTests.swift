@@ -129,6 +129,8 @@ import Transport
         ("fixedSetGrowthFactor", { (s: inout SemiDiscreteSolver) in s.fixedSetGrowthFactor = 1 }),
         ("fixedSetFitFraction", { (s: inout SemiDiscreteSolver) in s.fixedSetFitFraction = 0 }),
         ("fixedSetLearningRate", { (s: inout SemiDiscreteSolver) in s.fixedSetLearningRate = .nan }),
+        ("fixedSetMaximumPoints", { (s: inout SemiDiscreteSolver) in s.fixedSetMaximumPoints = 0 }),
+        ("fixedSetMemoryLimit", { (s: inout SemiDiscreteSolver) in s.fixedSetMemoryLimit = 1000 }),
     ] as [(String, @Sendable (inout SemiDiscreteSolver) -> Void)])
     func invalidFixedSetSettings(field: String, spoil: @Sendable (inout SemiDiscreteSolver) -> Void) {
         var solver = SemiDiscreteSolver()
