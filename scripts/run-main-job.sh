@@ -18,6 +18,7 @@ echo "== Fashion-MNIST: train (autoencoder, OT, VAE and neural-potential baselin
 echo "== Fashion-MNIST: samples"
 M="$RUNS/fashion-mnist"
 "$BIN" sample --model "$M" --count 100 --sampler extended --seed "$SEED" --out "$M/samples.png"
+"$BIN" sample --model "$M" --count 100 --sampler extended --blend-rule uniform --seed "$SEED" --out "$M/samples-aeot.png"
 "$BIN" sample --model "$M" --count 100 --sampler pure --seed "$SEED" --out "$M/samples-pure.png"
 "$BIN" sample --model "$M" --count 100 --generator gaussian --seed "$SEED" --out "$M/samples-gaussian.png"
 "$BIN" sample --model "$M" --count 100 --generator vae --seed "$SEED" --out "$M/samples-vae.png"

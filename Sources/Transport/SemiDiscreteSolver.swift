@@ -262,3 +262,50 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
         return p
     }
 }
+
+extension SemiDiscreteSolver {
+    /// Decodes settings written by any earlier version: a setting missing from the file (added
+    /// since, e.g. `fixedSetMaximumPoints`) takes its default, so older model folders still load.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var s = SemiDiscreteSolver()
+        func read<T: Decodable>(_ key: CodingKeys, into value: inout T) throws {
+            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
+        }
+        try read(.method, into: &s.method)
+        try read(.initialHeights, into: &s.initialHeights)
+        try read(.tolerance, into: &s.tolerance)
+        try read(.maxIterations, into: &s.maxIterations)
+        s.timeBudget = try c.decodeIfPresent(Double.self, forKey: .timeBudget)
+        try read(.evaluationPointCount, into: &s.evaluationPointCount)
+        try read(.evaluationInterval, into: &s.evaluationInterval)
+        try read(.evaluationSampling, into: &s.evaluationSampling)
+        try read(.pointsPerStep, into: &s.pointsPerStep)
+        try read(.maximumPointsPerStep, into: &s.maximumPointsPerStep)
+        try read(.growthFactor, into: &s.growthFactor)
+        try read(.stallImprovement, into: &s.stallImprovement)
+        try read(.newtonStep, into: &s.newtonStep)
+        try read(.newtonPointsPerCell, into: &s.newtonPointsPerCell)
+        try read(.newtonPatience, into: &s.newtonPatience)
+        try read(.newtonGrowthFactor, into: &s.newtonGrowthFactor)
+        try read(.multiscalePointsPerCell, into: &s.multiscalePointsPerCell)
+        try read(.multiscaleMinimumPoints, into: &s.multiscaleMinimumPoints)
+        try read(.multiscaleTolerance, into: &s.multiscaleTolerance)
+        try read(.multiscaleMaxSteps, into: &s.multiscaleMaxSteps)
+        try read(.fixedSetInitialPointsPerCell, into: &s.fixedSetInitialPointsPerCell)
+        try read(.fixedSetGrowthFactor, into: &s.fixedSetGrowthFactor)
+        try read(.fixedSetFitFraction, into: &s.fixedSetFitFraction)
+        try read(.candidateCount, into: &s.candidateCount)
+        try read(.riserCount, into: &s.riserCount)
+        try read(.fixedSetLearningRate, into: &s.fixedSetLearningRate)
+        try read(.fixedSetMaximumPoints, into: &s.fixedSetMaximumPoints)
+        try read(.fixedSetMemoryLimit, into: &s.fixedSetMemoryLimit)
+        try read(.learningRate, into: &s.learningRate)
+        try read(.beta1, into: &s.beta1)
+        try read(.beta2, into: &s.beta2)
+        try read(.growthPatience, into: &s.growthPatience)
+        try read(.learningRateDecay, into: &s.learningRateDecay)
+        try read(.minimumLearningRate, into: &s.minimumLearningRate)
+        self = s
+    }
+}
