@@ -14,8 +14,14 @@ enum BlendRule: String, CaseIterable, ExpressibleByArgument {
 
 /// `--sampler pure|extended` with the extended sampler's threshold and blend.
 struct SamplerOptions: ParsableArguments {
-    @Option(help: "Sampler: pure (T(x), training codes only) or extended (blends of neighbouring cells).")
-    var sampler: String = "pure"
+    @Option(help: "Sampler: pure (T(x), training codes only; the default) or extended (blends of neighbouring cells).")
+    var sampler: String?
+
+    @Flag(help: "Use the extended sampler (same as --sampler extended).")
+    var extended = false
+
+    /// `--sampler extended` or `--extended`.
+    var isExtended: Bool { sampler == "extended" || extended }
 
     @Option(help: "Extended sampler: target acceptance rate in (0, 1], calibrated into an angle on pilot points.")
     var acceptance: Double?
@@ -43,7 +49,7 @@ struct SamplerOptions: ParsableArguments {
     static let defaultAcceptance = 0.75
 
     func validate() throws {
-        guard sampler == "pure" || sampler == "extended" else { throw ValidationError("--sampler must be pure or extended, got '\(sampler)'") }
+        if let sampler, sampler != "pure" && sampler != "extended" { throw ValidationError("--sampler must be pure or extended, got '\(sampler)'") }
         if acceptance != nil && angle != nil { throw ValidationError("give --acceptance or --angle, not both") }
         if let acceptance, !(acceptance > 0 && acceptance <= 1) { throw ValidationError("--acceptance must be in (0, 1], got \(acceptance)") }
         if let angle, !(angle > 0 && angle <= .pi) { throw ValidationError("--angle must be in (0, π] radians, got \(angle)") }
@@ -54,13 +60,16 @@ struct SamplerOptions: ParsableArguments {
         if facetBlend, let blendRule, blendRule != .facet {
             throw ValidationError("--facet-blend means --blend-rule facet, not \(blendRule.rawValue)")
         }
-        if sampler == "pure" && (acceptance != nil || angle != nil || blend != nil || blendRule != nil || facetBlend || rejected != nil) {
+        if extended && sampler == "pure" {
+            throw ValidationError("--extended contradicts --sampler pure")
+        }
+        if !isExtended && (acceptance != nil || angle != nil || blend != nil || blendRule != nil || facetBlend || rejected != nil) {
             throw ValidationError("--acceptance, --angle, --blend, --blend-rule and --rejected apply to --sampler extended only")
         }
     }
 
     var choice: SamplerChoice {
-        guard sampler == "extended" else { return .pure }
+        guard isExtended else { return .pure }
         let threshold: AngleThreshold = angle.map { .radians($0) } ?? .acceptance(acceptance ?? Self.defaultAcceptance)
         let weight: BlendWeight
         if let blend {

@@ -55,7 +55,7 @@ struct ToyCommand: ParsableCommand {
         if generator == .ot {
             if steps != nil { throw ValidationError("--steps applies to --generator gan or neural-potential only") }
         } else {
-            if samplerOptions.sampler != "pure" { throw ValidationError("--sampler applies to --generator ot only") }
+            if samplerOptions.isExtended { throw ValidationError("--sampler applies to --generator ot only") }
             if timeBudget != nil { throw ValidationError("--time-budget applies to --generator ot only (the baselines stop by --steps)") }
         }
     }

@@ -159,7 +159,7 @@ struct SampleCommand: ParsableCommand {
     func validate() throws {
         guard count >= 1 && count <= 10_000_000 else { throw ValidationError("--count must be in 1...10000000, got \(count)") }
         try ImageOutput.validate(out)
-        if generator != .ot && samplerOptions.sampler != "pure" { throw ValidationError("--sampler applies to --generator ot only") }
+        if generator != .ot && samplerOptions.isExtended { throw ValidationError("--sampler applies to --generator ot only") }
     }
 
     func run() throws {

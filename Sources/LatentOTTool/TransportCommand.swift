@@ -152,9 +152,6 @@ struct TransportSampleCommand: ParsableCommand {
     @Option(help: "Number of samples.")
     var count: Int
 
-    @Flag(help: "Use the extended sampler (same as --sampler extended).")
-    var extended = false
-
     @OptionGroup var samplerOptions: SamplerOptions
     @OptionGroup var seedOption: SeedOption
 
@@ -169,9 +166,7 @@ struct TransportSampleCommand: ParsableCommand {
     func run() throws {
         let store = try FolderStore(solution, create: false)
         let files = try TransportSolutionFiles.load(from: store)
-        var options = samplerOptions
-        if extended { options.sampler = "extended" }
-        let samples = try LatentSampler(solution: files).sample(count: count, sampler: options.choice, seed: seedOption.seed)
+        let samples = try LatentSampler(solution: files).sample(count: count, sampler: samplerOptions.choice, seed: seedOption.seed)
         try AtomicFile.write(NumpyArray(shape: [samples.count, files.dimension], floats: samples.codes).encode(), to: URL(fileURLWithPath: out))
         print(String(format: "wrote %d codes to %@ (acceptance %.2f)", samples.count, out, samples.acceptanceRate))
     }

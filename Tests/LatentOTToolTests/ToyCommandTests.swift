@@ -73,6 +73,7 @@ import Foundation
         (["sample", "--model", "m", "--out", "x.png", "--sampler", "extended", "--blend", "0.5", "--facet-blend"], "not both"),
         (["sample", "--model", "m", "--out", "x.png", "--rejected", "pure"], "extended only"),
         (["sample", "--model", "m", "--out", "x.png", "--blend-rule", "facet"], "extended only"),
+        (["sample", "--model", "m", "--out", "x.png", "--sampler", "pure", "--extended"], "contradicts"),
         (["sample", "--model", "m", "--out", "x.png", "--sampler", "extended", "--blend-rule", "midpoint"], "--blend-rule"),
         (["sample", "--model", "m", "--out", "x.png", "--sampler", "extended", "--blend-rule", "uniform", "--blend", "0.5"], "not both"),
         (["sample", "--model", "m", "--out", "x.png", "--sampler", "extended", "--blend-rule", "uniform", "--facet-blend"], "--blend-rule facet"),

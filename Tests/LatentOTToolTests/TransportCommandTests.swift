@@ -90,7 +90,7 @@ import Foundation
         for run in 0..<2 {
             let file = folder.appendingPathComponent("samples\(run).npy")
             let result = try ToolRunner.run(["transport", "sample", "--solution", folder.appendingPathComponent("solution0").path,
-                                             "--count", "200", "--extended", "--seed", "5", "--out", file.path])
+                                             "--count", "200", "--extended", "--acceptance", "0.75", "--seed", "5", "--out", file.path])
             #expect(result.status == 0, "\(result.error)")
             samples.append(try Data(contentsOf: file))
         }
