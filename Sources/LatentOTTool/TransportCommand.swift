@@ -32,7 +32,7 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "Stop when the maximum relative cell error (fresh points) is at most this (meaningful when points per cell are in the thousands).")
     var maxErrorTolerance: Double?
 
-    @Option(help: "Solver: automatic (newton for d ≤ 3, fixed-set above; the default), newton (damped Newton), adam (the reference's gradient method on fresh points) or fixed-set (Adam on a growing fixed point set with candidate lists).")
+    @Option(help: "Solver: automatic (exact-newton for 2-D codes and the square source up to 4096 codes, newton for d ≤ 3, fixed-set above; the default), exact-newton (damped Newton on the exact power diagram, 2-D), newton (damped Newton on sampled cells), adam (the reference's gradient method on fresh points) or fixed-set (Adam on a growing fixed point set with candidate lists).")
     var method: SolverMethod?
 
     @Option(help: "Step limit.")

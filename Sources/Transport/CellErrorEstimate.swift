@@ -33,7 +33,7 @@ public struct CellErrorEstimate: Codable, Sendable, Equatable {
     public var emptyCells: Int
     /// The target with the largest `|r_i|`.
     public var worstCell: Int
-    /// `N`, the number of points counted.
+    /// `N`, the number of points counted (0: exact cell masses, no sampling).
     public var sampleCount: Int
 
     /// The estimate from cell counts (`counts.count == weights.count == M`, `Σ counts = sampleCount`).
@@ -79,6 +79,25 @@ public struct CellErrorEstimate: Codable, Sendable, Equatable {
                                      noiseFloor: (sumNoise / m).squareRoot(), emptyCells: empty, worstCell: worst,
                                      sampleCount: sampleCount)
         }
+    }
+
+    /// The errors of exact cell masses `μ(W_i)` (e.g. `PowerDiagram2D`'s): no counting noise, so the
+    /// RMS needs no correction, the noise floor is 0 and `sampleCount` is 0.
+    public init(exactMasses masses: [Double], weights: [Double]) {
+        precondition(masses.count == weights.count && !masses.isEmpty,
+                     "CellErrorEstimate: \(masses.count) masses, \(weights.count) weights")
+        var maximum = 0.0, worst = 0, sumAbsolute = 0.0, sumSquared = 0.0, empty = 0
+        for i in 0..<masses.count {
+            let relative = abs(masses[i] / weights[i] - 1)
+            if relative > maximum { maximum = relative; worst = i }
+            sumAbsolute += relative
+            sumSquared += relative * relative
+            if masses[i] == 0 { empty += 1 }
+        }
+        let m = Double(masses.count)
+        self.init(maxRelativeError: maximum, meanRelativeError: sumAbsolute / m, rmsRelativeError: (sumSquared / m).squareRoot(),
+                  rawRmsRelativeError: (sumSquared / m).squareRoot(), noiseFloor: 0, emptyCells: empty, worstCell: worst,
+                  sampleCount: 0)
     }
 
     private init(maxRelativeError: Double, meanRelativeError: Double, rmsRelativeError: Double,

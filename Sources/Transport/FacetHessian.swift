@@ -37,7 +37,6 @@ struct FacetHessian {
     ///   of their own, whose measure does not respond to their height until it crosses a deficit.
     init(best: [Int32], second: [Int32], gap: [Float], pointCount: Int, targetCount: Int, dimension: Int,
          excluded: [Bool]? = nil) {
-        size = targetCount
         let n = best.count
         let kappa = Double(dimension) / Double(dimension + 1)
         // 1. Points grouped by best target (counting sort).
@@ -95,7 +94,13 @@ struct FacetHessian {
             if weight > 0 { edgeLow.append(low); edgeHigh.append(high); edgeWeight.append(weight) }
             k = end
         }
-        // 4. Symmetric CSR.
+        self.init(targetCount: targetCount, edgeLow: edgeLow, edgeHigh: edgeHigh, edgeWeight: edgeWeight)
+    }
+
+    /// The Laplacian of given facet weights `A_ij` (edges `low < high`, each pair once), e.g. the
+    /// exact ones of `PowerDiagram2D`. Stored as symmetric CSR.
+    init(targetCount: Int, edgeLow: [Int32], edgeHigh: [Int32], edgeWeight: [Double]) {
+        size = targetCount
         var degree = [Int](repeating: 0, count: targetCount + 1)
         for e in 0..<edgeLow.count { degree[Int(edgeLow[e]) + 1] += 1; degree[Int(edgeHigh[e]) + 1] += 1 }
         for i in 0..<targetCount { degree[i + 1] += degree[i] }

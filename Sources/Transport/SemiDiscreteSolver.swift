@@ -202,8 +202,16 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
 
     /// The method actually used for `problem` (`.automatic` resolved by its dimension).
     public func resolvedMethod(for problem: SemiDiscreteProblem) -> SolverMethod {
-        guard method == .automatic else { return method }
-        return problem.dimension <= SemiDiscreteSolver.newtonDimensionLimit ? .newton : .fixedSet
+        let exactApplies = SemiDiscreteSolver.supportsExactNewton(problem)
+        switch method {
+        case .exactNewton where !exactApplies:
+            return problem.dimension <= SemiDiscreteSolver.newtonDimensionLimit ? .newton : .fixedSet
+        case .automatic:
+            if exactApplies && problem.targetCount <= SemiDiscreteSolver.exactNewtonTargetLimit { return .exactNewton }
+            return problem.dimension <= SemiDiscreteSolver.newtonDimensionLimit ? .newton : .fixedSet
+        default:
+            return method
+        }
     }
 
     /// `h - mean(h)`.
@@ -237,6 +245,9 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
             multiscale = true
         } else if initialHeights == .multiscale && resolvedMethod(for: problem) == .fixedSet {
             heights = InitialHeights.gaussian.heights(for: problem)
+        } else if initialHeights == .multiscale && resolvedMethod(for: problem) == .exactNewton {
+            // Exact cells need no coarse levels: the Voronoi cells of targets in the square are all non-empty.
+            heights = InitialHeights.voronoi.heights(for: problem)
         } else {
             heights = initialHeights.heights(for: problem)
         }
@@ -245,6 +256,7 @@ public struct SemiDiscreteSolver: Codable, Sendable, Equatable {
             return runNewton(session, start: heights, stepsSoFar: steps, restartIfEmpty: !multiscale)
         case .adam: return runAdam(session, start: heights, stepsSoFar: steps)
         case .fixedSet: return runFixedSet(session, start: heights, stepsSoFar: steps)
+        case .exactNewton: return runExactNewton(session, start: heights, stepsSoFar: steps)
         }
     }
 

@@ -20,6 +20,8 @@ final class SolveSession {
     let seed: UInt64
     /// Set when `.automatic` handed a stalled Newton solve over to the fixed-set method.
     var fellBack = false
+    /// Set when a method handed the whole solve to another (the exact planar method to `.newton`).
+    var methodUsed: SolverMethod? = nil
 
     init(problem: SemiDiscreteProblem, solver: SemiDiscreteSolver, seed: UInt64, progress: ((SolverProgress) -> Void)?) {
         self.problem = problem
@@ -114,6 +116,12 @@ final class SolveSession {
         return points.withUnsafeBufferPointer { cells.deficits(points: $0.baseAddress!, count: pointCount, heights: heights) }
     }
 
+    /// Records `estimate` (exact, not sampled) as the evaluation of step `step`'s heights.
+    func noteExactEvaluation(_ estimate: CellErrorEstimate, step: Int) {
+        latest = estimate
+        lastEvaluatedStep = step
+    }
+
     /// An independent estimate on the next block of fresh evaluation points.
     func evaluate(_ heights: [Double], step: Int) -> CellErrorEstimate {
         let count = solver.evaluationPointCount
@@ -173,7 +181,7 @@ final class SolveSession {
                                      maxIterations: solver.maxIterations, isFinal: true))
         }
         return SemiDiscreteSolution(heights: heights, hasConverged: converged, stopReason: stopReason,
-                                    method: fellBack ? .fixedSet : solver.resolvedMethod(for: problem),
+                                    method: fellBack ? .fixedSet : methodUsed ?? solver.resolvedMethod(for: problem),
                                     iterations: steps, seconds: seconds, maxRelativeError: final.maxRelativeError,
                                     rmsRelativeError: final.rmsRelativeError, meanRelativeError: final.meanRelativeError,
                                     evaluation: final, finalPointsPerStep: pointsPerStep, finalLearningRate: learningRate,

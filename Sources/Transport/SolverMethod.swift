@@ -1,7 +1,9 @@
 /// How `SemiDiscreteSolver` turns the estimated gradient `w - ν` into a step on the heights.
 public enum SolverMethod: String, Codable, Sendable, CaseIterable {
-    /// `newton` in dimension ≤ `SemiDiscreteSolver.newtonDimensionLimit` (3), `fixedSet` above; a
-    /// Newton solve that stalls hands over to `fixedSet` (the solution's `method` then says so).
+    /// `exactNewton` for planar targets and a uniform square source (up to
+    /// `SemiDiscreteSolver.exactNewtonTargetLimit` targets), else `newton` in dimension ≤
+    /// `SemiDiscreteSolver.newtonDimensionLimit` (3), `fixedSet` above; a Newton solve that stalls
+    /// hands over to `fixedSet` (the solution's `method` then says so).
     ///
     /// Measured: on 2-D toys (eight Gaussians, M = 1024) multiscale Newton reaches a maximum relative
     /// cell error of 0.1 in about a hundred sampling passes where Adam needs thousands; in
@@ -23,4 +25,9 @@ public enum SolverMethod: String, Codable, Sendable, CaseIterable {
     /// relative error at large `M` needs (about `M / r²`). The fixed set's own sampling error,
     /// about `sqrt(M/N)` per cell, is the floor of what a level can reach.
     case fixedSet = "fixed-set"
+    /// Damped Newton on the exact power diagram, for planar targets and a uniform square source
+    /// (`PowerDiagram2D`: cell masses, facet lengths and energy without sampling): converges to
+    /// rounding in a handful of steps. `.automatic` takes it for such problems up to
+    /// `SemiDiscreteSolver.exactNewtonTargetLimit` targets; asked for elsewhere, `.newton` runs.
+    case exactNewton = "exact-newton"
 }

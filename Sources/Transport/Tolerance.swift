@@ -1,4 +1,5 @@
-/// When a solve counts as converged, judged on fresh evaluation points (`CellErrorEstimate`).
+/// When a solve counts as converged, judged on fresh evaluation points (`CellErrorEstimate`), or on
+/// the exact cells where the solver has them (`SolverMethod.exactNewton`).
 ///
 /// Every criterion that is set must hold; with none set the solver never converges and stops on its
 /// iteration or time budget. The maximum relative error is a sound criterion only when the
