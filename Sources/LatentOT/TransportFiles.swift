@@ -9,7 +9,10 @@ public struct TransportReport: Codable, Sendable {
     public var targetCount: Int
     public var dimension: Int
     public var source: SourceDistribution
+    /// The method asked for (`automatic` by default).
     public var method: String
+    /// The method that ran (`automatic` resolved, or a hand-over); nil in reports written before it existed.
+    public var methodUsed: String?
     public var hasConverged: Bool
     public var stopReason: String
     public var iterations: Int
@@ -20,6 +23,7 @@ public struct TransportReport: Codable, Sendable {
     public var emptyCells: Int
     /// Counting noise of the final evaluation, √(M/N): errors near it are as good as N points can show.
     public var noiseFloor: Double
+    /// Fresh points of the final evaluation (0: exact cells, `exact-newton`).
     public var evaluationPointCount: Int
     public var tolerance: Tolerance
     public var normalization: CodeNormalization

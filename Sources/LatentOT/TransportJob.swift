@@ -75,7 +75,7 @@ public struct TransportJob {
                                            heights: result.heights, source: source)
         let report = TransportReport(
             targetCount: problem.targetCount, dimension: dimension, source: source, method: solver.method.rawValue,
-            hasConverged: result.hasConverged, stopReason: "\(result.stopReason)", iterations: result.iterations,
+            methodUsed: result.method.rawValue, hasConverged: result.hasConverged, stopReason: "\(result.stopReason)", iterations: result.iterations,
             solveSeconds: result.seconds, maxRelativeError: result.maxRelativeError, rmsRelativeError: result.rmsRelativeError,
             meanRelativeError: result.meanRelativeError, emptyCells: result.evaluation.emptyCells,
             noiseFloor: result.evaluation.noiseFloor, evaluationPointCount: result.evaluation.sampleCount,

@@ -54,8 +54,12 @@ final class ProgressReporter {
 
 extension SolverProgress {
     /// The solver's figures for a progress line: the step's own error (its points, or the fixed
-    /// set's fit) and the latest independent evaluation on fresh points.
+    /// set's fit) and the latest independent evaluation on fresh points; the exact planar method's
+    /// errors are exact (no points).
     var statusText: String {
+        if record.pointsPerStep == 0 {
+            return String(format: "rms %.3g max %.3g (exact cells)", record.rmsRelativeError, record.maxRelativeError)
+        }
         var text = String(format: "step rms %.3f (N=%d)", record.rmsRelativeError, record.pointsPerStep)
         if let evaluation = latestEvaluation {
             text += String(format: ", fresh rms %.3f max %.3f", evaluation.rmsRelativeError, evaluation.maxRelativeError)

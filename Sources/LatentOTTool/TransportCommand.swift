@@ -135,9 +135,10 @@ struct TransportSolveCommand: ParsableCommand {
                                                   seed: seedOption.seed, label: "solve M=\(rows) d=\(dimension)")
         let store = try FolderStore(out, create: true)
         try solution.save(to: store, report: report)
-        print(String(format: "%@ after %d steps (%.2f s): rms relative cell error %.3f (noise floor %.3f), max %.3f",
+        let precision = report.evaluationPointCount == 0 ? "exact cells" : String(format: "noise floor %.3f", report.noiseFloor)
+        print(String(format: "%@ after %d steps (%.2f s, %@): rms relative cell error %.3g (%@), max %.3g",
                      report.hasConverged ? "converged" : "stopped (\(report.stopReason))", report.iterations, report.solveSeconds,
-                     report.rmsRelativeError, report.noiseFloor, report.maxRelativeError))
+                     report.methodUsed ?? report.method, report.rmsRelativeError, precision, report.maxRelativeError))
         print("wrote \(store.describe(TransportSolutionFiles.heights)), \(TransportSolutionFiles.normalization), \(TransportSolutionFiles.report)")
     }
 }

@@ -1,3 +1,5 @@
+import TensorModule
+
 /// The power diagram of planar targets clipped to the source square `[-a, a]²`, computed exactly:
 ///
 ///   `W_i = { x ∈ [-a, a]² : <x, y_i> + h_i ≥ <x, y_j> + h_j for every j }`,
@@ -29,31 +31,45 @@ public struct PowerDiagram2D: Sendable {
         precondition(targets.count == 2 * m, "PowerDiagram2D: \(targets.count) coordinates for \(m) heights")
         let xs = (0..<m).map { Double(targets[2 * $0]) }, ys = (0..<m).map { Double(targets[2 * $0 + 1]) }
         let squareArea = 4 * a * a
-        masses = [Double](repeating: 0, count: m)
-        potentialIntegral = 0
-        // Facet lengths seen from both sides, keyed by the pair (summed, then halved).
-        var lengths: [Int: Double] = [:]
-        var polygon = Polygon(capacity: 64), scratch = Polygon(capacity: 64)
-        for i in 0..<m {
-            polygon.setSquare(halfWidth: a)
-            for j in 0..<m where j != i {
-                // <x, y_j - y_i> ≤ h_i - h_j
-                let nx = xs[j] - xs[i], ny = ys[j] - ys[i], bound = heights[i] - heights[j]
-                polygon.clip(normalX: nx, normalY: ny, bound: bound, label: Int32(j), scratch: &scratch)
-                if polygon.count == 0 { break }
-            }
-            let (area, cx, cy) = polygon.areaAndCentroid()
-            guard area > 0 else { continue }
-            masses[i] = area / squareArea
-            potentialIntegral += masses[i] * (cx * xs[i] + cy * ys[i] + heights[i])
-            for k in 0..<polygon.count where polygon.labels[k] >= 0 {
-                let j = Int(polygon.labels[k])
-                let next = (k + 1) % polygon.count
-                let dx = polygon.xs[next] - polygon.xs[k], dy = polygon.ys[next] - polygon.ys[k]
-                let length = (dx * dx + dy * dy).squareRoot()
-                if length > 0 { lengths[min(i, j) * m + max(i, j), default: 0] += length }
+        // Cells are independent: clipped in parallel, each into its own slot, then summed in index
+        // order (the same bits for any number of cores).
+        var areas = [Double](repeating: 0, count: m), potentials = [Double](repeating: 0, count: m)
+        var edges = [[(key: Int, length: Double)]](repeating: [], count: m)
+        areas.withUnsafeMutableBufferPointer { areaSlots in
+            potentials.withUnsafeMutableBufferPointer { potentialSlots in
+                edges.withUnsafeMutableBufferPointer { edgeSlots in
+                    let chunks = Parallel.ranges(m, maxChunks: Parallel.coreCount * 4, minimumChunk: 64)
+                    Parallel.forEach(chunks.count) { c in
+                        var polygon = Polygon(capacity: 64), scratch = Polygon(capacity: 64)
+                        for i in chunks[c] {
+                            polygon.setSquare(halfWidth: a)
+                            for j in 0..<m where j != i {
+                                // <x, y_j - y_i> ≤ h_i - h_j
+                                polygon.clip(normalX: xs[j] - xs[i], normalY: ys[j] - ys[i], bound: heights[i] - heights[j],
+                                             label: Int32(j), scratch: &scratch)
+                                if polygon.count == 0 { break }
+                            }
+                            let (area, cx, cy) = polygon.areaAndCentroid()
+                            guard area > 0 else { continue }
+                            areaSlots[i] = area
+                            potentialSlots[i] = area / squareArea * (cx * xs[i] + cy * ys[i] + heights[i])
+                            for k in 0..<polygon.count where polygon.labels[k] >= 0 {
+                                let j = Int(polygon.labels[k])
+                                let next = (k + 1) % polygon.count
+                                let dx = polygon.xs[next] - polygon.xs[k], dy = polygon.ys[next] - polygon.ys[k]
+                                let length = (dx * dx + dy * dy).squareRoot()
+                                if length > 0 { edgeSlots[i].append((min(i, j) * m + max(i, j), length)) }
+                            }
+                        }
+                    }
+                }
             }
         }
+        masses = areas.map { $0 / squareArea }
+        potentialIntegral = potentials.reduce(0, +)
+        // Facet lengths seen from both sides, keyed by the pair (summed, then halved).
+        var lengths: [Int: Double] = [:]
+        for cellEdges in edges { for edge in cellEdges { lengths[edge.key, default: 0] += edge.length } }
         facets = lengths.keys.sorted().compactMap { key in
             let i = key / m, j = key % m
             let dx = xs[j] - xs[i], dy = ys[j] - ys[i]
