@@ -53,7 +53,8 @@ extension TransportSolveCommand {
         try world.agree(localError)
 
         let total = solver.settings.maxIterations
-        let bar = rank == 0 ? ProgressReporter("solve M=\(rows) d=\(dimension) on \(size) ranks", total: total, unit: "step") : nil
+        let bar = rank == 0 ? ProgressReporter("solve M=\(rows) d=\(dimension) on \(size) ranks", total: total, unit: "step",
+                                                     budget: solver.settings.timeBudget, totalIsLimit: true) : nil
         let run = try DistributedSolveRun(slice: &slice, dimension: dimension, partition: partition, weights: targetWeights,
                                           source: solverOptions.source.distribution, scaling: .maximumCoordinate,
                                           solver: solver, seed: seedOption.seed, world: world) { progress in

@@ -211,7 +211,8 @@ enum DistributedTrainStage {
         try solver.validate()
         let total = settings.solver.maxIterations
         let bar = world.rank == 0
-            ? ProgressReporter("transport M=\(partition.totalCount) d=\(dimension) on \(world.size) ranks", total: total, unit: "step") : nil
+            ? ProgressReporter("transport M=\(partition.totalCount) d=\(dimension) on \(world.size) ranks", total: total, unit: "step",
+                               budget: settings.solver.timeBudget, totalIsLimit: true) : nil
         return try DistributedSolveRun(slice: &slice, dimension: dimension, partition: partition, weights: weights,
                                        source: settings.source, scaling: settings.scaling, solver: solver, seed: settings.seed,
                                        world: world) { progress in

@@ -13,10 +13,15 @@ final class ProgressReporter {
     private let logInterval: TimeInterval
     /// A wall-clock budget in seconds: the ETA never exceeds what is left of it.
     private let budget: Double?
+    /// `total` is only a cap (a solver's step limit; it usually stops long before): no ETA can be
+    /// told from it, so the line shows the elapsed time (and what is left of a budget) instead.
+    private let totalIsLimit: Bool
 
-    init(_ label: String, total: Int, unit: String = "it", logInterval: TimeInterval = 5, budget: Double? = nil) {
+    init(_ label: String, total: Int, unit: String = "it", logInterval: TimeInterval = 5, budget: Double? = nil,
+         totalIsLimit: Bool = false) {
         self.label = label
         self.budget = budget
+        self.totalIsLimit = totalIsLimit
         self.total = max(total, 1)
         self.unit = unit
         self.logInterval = logInterval
@@ -33,8 +38,18 @@ final class ProgressReporter {
         var remaining = rate > 0 ? Double(total - done) / rate : 0
         if let budget { remaining = min(remaining, max(0, budget - elapsed)) }
         let fraction = Double(done) / Double(total)
-        let figures = String(format: "%d/%d %@ %.1f %@/s ETA %@", done, total, "", rate, unit, Self.duration(remaining))
-            .replacingOccurrences(of: "  ", with: " ")
+        let figures: String
+        if totalIsLimit {
+            if finished {
+                figures = String(format: "done in %@", Self.duration(elapsed))
+            } else {
+                figures = String(format: "%d %@s %.1f %@/s elapsed %@", done, unit, rate, unit, Self.duration(elapsed))
+                    + (budget.map { String(format: ", at most %@ left", Self.duration(max(0, $0 - elapsed))) } ?? "")
+            }
+        } else {
+            figures = String(format: "%d/%d %@ %.1f %@/s ETA %@", done, total, "", rate, unit, Self.duration(remaining))
+                .replacingOccurrences(of: "  ", with: " ")
+        }
         if isTerminal {
             let width = 24, filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)

@@ -72,7 +72,8 @@ struct ToyCommand: ParsableCommand {
         let store = try FolderStore(out, create: true)
         let result: ToyExperiment.Result
         if generator == .ot {
-            let bar = ProgressReporter("solve \(name.rawValue)", total: experiment.solver.maxIterations, unit: "step")
+            let bar = ProgressReporter("solve \(name.rawValue)", total: experiment.solver.maxIterations, unit: "step",
+                                       budget: experiment.solver.timeBudget, totalIsLimit: true)
             result = try experiment.run(seed: seedOption.seed) { progress in
                 let error = progress.latestEvaluation.map { String(format: "max rel. error %.3f", $0.maxRelativeError) } ?? ""
                 bar.update(progress.isFinal ? experiment.solver.maxIterations : progress.record.step, status: error)

@@ -99,7 +99,7 @@ struct TrainCommand: ParsableCommand {
                 log("stage \(stage)")
                 if stage == "transport" && transportSolver == nil {
                     bar = ProgressReporter("transport", total: configuration.solver.maxIterations, unit: "step",
-                                          budget: configuration.solver.timeBudget)
+                                          budget: configuration.solver.timeBudget, totalIsLimit: true)
                 }
                 if stage == "neural-potential" {
                     bar = ProgressReporter("neural potential", total: configuration.neuralPotentialConfiguration.steps, unit: "step")

@@ -96,7 +96,7 @@ extension InitialHeights: ExpressibleByArgument {}
 func runTransport(_ job: TransportJob, codes: [Float], dimension: Int, weights: [Double]?, seed: UInt64,
                   label: String) throws -> (solution: TransportSolutionFiles, report: TransportReport) {
     let total = job.solver.maxIterations
-    let bar = ProgressReporter(label, total: total, unit: "step", budget: job.solver.timeBudget)
+    let bar = ProgressReporter(label, total: total, unit: "step", budget: job.solver.timeBudget, totalIsLimit: true)
     return try job.run(codes: codes, dimension: dimension, weights: weights, seed: seed) { progress in
         let error = progress.statusText
         bar.update(progress.isFinal ? total : progress.record.step, status: error)
