@@ -70,7 +70,19 @@ public struct CellErrorEstimate: Codable, Sendable, Equatable {
             }
         }
 
-        /// The estimate of `cellCount` cells counted with `sampleCount` points.
+        /// Adds cells whose masses are known exactly: no counting noise to correct for.
+        public mutating func add(exactMasses masses: [Double], weights: [Double]) {
+            for i in 0..<masses.count {
+                let relative = abs(masses[i] / weights[i] - 1)
+                if relative > maximum { maximum = relative; worst = i }
+                sumAbsolute += relative
+                sumSquared += relative * relative
+                sumCorrected += relative * relative
+                if masses[i] == 0 { empty += 1 }
+            }
+        }
+
+        /// The estimate of `cellCount` cells counted with `sampleCount` points (0: exact masses).
         public func estimate(cellCount: Int, sampleCount: Int) -> CellErrorEstimate {
             let m = Double(cellCount)
             return CellErrorEstimate(maxRelativeError: maximum, meanRelativeError: sumAbsolute / m,
@@ -86,18 +98,9 @@ public struct CellErrorEstimate: Codable, Sendable, Equatable {
     public init(exactMasses masses: [Double], weights: [Double]) {
         precondition(masses.count == weights.count && !masses.isEmpty,
                      "CellErrorEstimate: \(masses.count) masses, \(weights.count) weights")
-        var maximum = 0.0, worst = 0, sumAbsolute = 0.0, sumSquared = 0.0, empty = 0
-        for i in 0..<masses.count {
-            let relative = abs(masses[i] / weights[i] - 1)
-            if relative > maximum { maximum = relative; worst = i }
-            sumAbsolute += relative
-            sumSquared += relative * relative
-            if masses[i] == 0 { empty += 1 }
-        }
-        let m = Double(masses.count)
-        self.init(maxRelativeError: maximum, meanRelativeError: sumAbsolute / m, rmsRelativeError: (sumSquared / m).squareRoot(),
-                  rawRmsRelativeError: (sumSquared / m).squareRoot(), noiseFloor: 0, emptyCells: empty, worstCell: worst,
-                  sampleCount: 0)
+        var sums = Sums()
+        sums.add(exactMasses: masses, weights: weights)
+        self = sums.estimate(cellCount: masses.count, sampleCount: 0)
     }
 
     private init(maxRelativeError: Double, meanRelativeError: Double, rmsRelativeError: Double,

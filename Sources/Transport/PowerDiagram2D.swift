@@ -90,8 +90,10 @@ public struct PowerDiagram2D: Sendable {
             xs.reserveCapacity(capacity); ys.reserveCapacity(capacity); labels.reserveCapacity(capacity)
         }
 
+        /// Resets to the square `[-a, a]²` (keeping the storage: one polygon serves every cell of a chunk).
         mutating func setSquare(halfWidth a: Double) {
-            xs = [-a, a, a, -a]; ys = [-a, -a, a, a]; labels = [-1, -1, -1, -1]
+            xs.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true); labels.removeAll(keepingCapacity: true)
+            for (x, y) in [(-a, -a), (a, -a), (a, a), (-a, a)] { xs.append(x); ys.append(y); labels.append(-1) }
         }
 
         /// This polygon ∩ `{x : <x, n> ≤ bound}` (Sutherland–Hodgman on one half-plane); `scratch`

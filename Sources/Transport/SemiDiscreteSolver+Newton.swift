@@ -173,7 +173,7 @@ extension SemiDiscreteSolver {
         if !converged && outcome.stopReason == .stalled && method == .automatic {
             // Newton stalls on some supports (measured: points on a ring, whose coarse levels fail):
             // the fixed-set method, from its own start, takes over for what is left of the budget.
-            session.fellBack = true
+            session.methodUsed = .fixedSet
             return runFixedSet(session, start: InitialHeights.gaussian.heights(for: problem), stepsSoFar: steps)
         }
         return session.finish(heights: outcome.heights, converged: converged,

@@ -18,9 +18,8 @@ final class SolveSession {
     var lastEvaluatedStep = -1
     let progress: ((SolverProgress) -> Void)?
     let seed: UInt64
-    /// Set when `.automatic` handed a stalled Newton solve over to the fixed-set method.
-    var fellBack = false
-    /// Set when a method handed the whole solve to another (the exact planar method to `.newton`).
+    /// Set when a method handed the solve over to another (a stalled Newton under `.automatic` to
+    /// the fixed-set method, the exact planar method to `.newton`): the solution's `method`.
     var methodUsed: SolverMethod? = nil
 
     init(problem: SemiDiscreteProblem, solver: SemiDiscreteSolver, seed: UInt64, progress: ((SolverProgress) -> Void)?) {
@@ -181,7 +180,7 @@ final class SolveSession {
                                      maxIterations: solver.maxIterations, isFinal: true))
         }
         return SemiDiscreteSolution(heights: heights, hasConverged: converged, stopReason: stopReason,
-                                    method: fellBack ? .fixedSet : methodUsed ?? solver.resolvedMethod(for: problem),
+                                    method: methodUsed ?? solver.resolvedMethod(for: problem),
                                     iterations: steps, seconds: seconds, maxRelativeError: final.maxRelativeError,
                                     rmsRelativeError: final.rmsRelativeError, meanRelativeError: final.meanRelativeError,
                                     evaluation: final, finalPointsPerStep: pointsPerStep, finalLearningRate: learningRate,

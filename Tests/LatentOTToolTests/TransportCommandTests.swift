@@ -80,6 +80,8 @@ import Foundation
             let out = folder.appendingPathComponent("solution\(run)")
             let solve = try ToolRunner.run(["transport", "solve", "--codes", codesFile.path, "--out", out.path, "--seed", "3", "--time-budget", "20"])
             #expect(solve.status == 0, "\(solve.error)")
+            // A solve's step limit is a cap, not a forecast: elapsed time, no ETA.
+            #expect(solve.error.contains("done in") && !solve.error.contains("ETA"), "\(solve.error)")
             heights.append(try Data(contentsOf: out.appendingPathComponent("heights.npy")))
             for name in ["normalization.json", "report.json", "codes.npy", "convergence.png"] {
                 #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
@@ -96,5 +98,16 @@ import Foundation
         }
         #expect(samples[0] == samples[1])
         #expect(samples[0].count == 128 + 200 * 3 * 4, "200 × 3 float32 after a 128-byte header")
+
+        // The report names the method asked for and the one that ran; a report written before
+        // `methodUsed` existed still loads.
+        let reportFile = folder.appendingPathComponent("solution0").appendingPathComponent("report.json")
+        var report = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: reportFile)) as? [String: Any])
+        #expect(report["method"] as? String == "automatic" && report["methodUsed"] as? String == "newton")
+        report["methodUsed"] = nil
+        try JSONSerialization.data(withJSONObject: report).write(to: reportFile)
+        let old = try ToolRunner.run(["transport", "sample", "--solution", folder.appendingPathComponent("solution0").path,
+                                      "--count", "10", "--out", folder.appendingPathComponent("old.npy").path])
+        #expect(old.status == 0, "\(old.error)")
     }
 }

@@ -17,6 +17,17 @@ import Transport
         #expect(abs(diagram.potentialIntegral - (0.6 * 0.4 + 0.4 * 0.3)) < 1e-12)
     }
 
+    /// Errors of exact masses: no noise correction, no noise floor, no points.
+    @Test func exactMassErrors() {
+        let estimate = CellErrorEstimate(exactMasses: [0.5, 0.25, 0.25, 0], weights: [0.25, 0.5, 0.125, 0.125])
+        // r = (1, -0.5, 1, -1)
+        #expect(estimate.maxRelativeError == 1 && estimate.worstCell == 0)
+        #expect(abs(estimate.meanRelativeError - 0.875) < 1e-15)
+        #expect(abs(estimate.rmsRelativeError - (3.25 / 4).squareRoot()) < 1e-15)
+        #expect(estimate.rawRmsRelativeError == estimate.rmsRelativeError)
+        #expect(estimate.noiseFloor == 0 && estimate.sampleCount == 0 && estimate.emptyCells == 1)
+    }
+
     static func randomCase(count: Int, seed: UInt64) -> (targets: [Float], heights: [Double]) {
         var generator = SeededGenerator(seed: seed)
         let targets = TestProblems.uniform(count: count, dimension: 2, extent: 0.9, seed: seed)

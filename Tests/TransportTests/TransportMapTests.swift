@@ -36,19 +36,11 @@ import Transport
         let samples = map.extended(count: 300, threshold: .radians(.pi), using: &rng)
         #expect(samples.bestTargets.count == 300)
         #expect(samples.acceptanceRate == 1, "threshold π accepts every point")
-        for i in 0..<300 {
-            let a = Int(samples.bestTargets[i]), b = Int(samples.partnerTargets[i])
-            #expect(a != b)
-            let ya = SIMD2(Double(map.targets[2 * a]), Double(map.targets[2 * a + 1]))
-            let yb = SIMD2(Double(map.targets[2 * b]), Double(map.targets[2 * b + 1]))
-            let z = SIMD2(Double(samples.codes[2 * i]), Double(samples.codes[2 * i + 1]))
-            // z = ya + λ (yb - ya) with λ in [0,1]: collinear and between.
-            let direction = yb - ya, offset = z - ya
-            let lambda = (offset * direction).sum() / (direction * direction).sum()
-            #expect(lambda >= -1e-5 && lambda <= 1 + 1e-5)
-            let residual = offset - lambda * direction
-            #expect((residual * residual).sum().squareRoot() < 1e-5)
-        }
+        #expect(zip(samples.bestTargets, samples.partnerTargets).allSatisfy { $0 != $1 && $1 >= 0 })
+        // z = y_a + λ (y_b - y_a) with λ in [0, 1]: collinear and between.
+        let positions = Self.blendPositions(samples, on: map)
+        #expect(positions.count == 300)
+        #expect(positions.allSatisfy { $0.lambda >= -1e-5 && $0.lambda <= 1 + 1e-5 && $0.offLine < 1e-5 })
     }
 
     @Test func smallerThresholdsAcceptFewerPointsAndCalibrationHitsTheRate() {
@@ -84,24 +76,30 @@ import Transport
         #expect(redrawn.partnerTargets.allSatisfy { $0 >= 0 } && redrawn.sourcePointsDrawn > 1000)
     }
 
+    /// For each blended sample, where it lies on the line through its pair: `λ` in
+    /// `y_i + λ (y_j - y_i)`, and its distance from that line.
+    static func blendPositions(_ samples: TransportSamples, on map: TransportMap) -> [(lambda: Double, offLine: Double)] {
+        let d = map.dimension
+        var positions: [(lambda: Double, offLine: Double)] = []
+        for i in 0..<samples.bestTargets.count where samples.partnerTargets[i] >= 0 {
+            let a = Int(samples.bestTargets[i]), b = Int(samples.partnerTargets[i])
+            let direction = (0..<d).map { Double(map.targets[b * d + $0]) - Double(map.targets[a * d + $0]) }
+            let offset = (0..<d).map { Double(samples.codes[i * d + $0]) - Double(map.targets[a * d + $0]) }
+            let length = direction.reduce(0) { $0 + $1 * $1 }
+            let lambda = zip(offset, direction).reduce(0) { $0 + $1.0 * $1.1 } / length
+            let across = zip(offset, direction).reduce(0) { $0 + ($1.0 - lambda * $1.1) * ($1.0 - lambda * $1.1) }
+            positions.append((lambda, across.squareRoot() / (1 + length.squareRoot())))
+        }
+        return positions
+    }
+
     /// The facet blend puts each sample between its code (λ = 0, deep in the cell) and the midpoint
     /// with its partner (λ = ½, at the facet): λ ∈ [0, ½], both ends reached.
     @Test func facetBlendStaysWithinHalfWay() {
         let map = twoClusters()
         var rng = SeededGenerator(seed: 6)
         let samples = map.extended(count: 3000, threshold: .acceptance(0.8), blend: .facet, rejected: .pure, using: &rng)
-        let d = map.dimension
-        var lambdas: [Double] = []
-        for i in 0..<3000 where samples.partnerTargets[i] >= 0 {
-            let a = Int(samples.bestTargets[i]), b = Int(samples.partnerTargets[i])
-            var along = 0.0, length = 0.0
-            for c in 0..<d {
-                let direction = Double(map.targets[b * d + c]) - Double(map.targets[a * d + c])
-                along += (Double(samples.codes[i * d + c]) - Double(map.targets[a * d + c])) * direction
-                length += direction * direction
-            }
-            lambdas.append(along / length)
-        }
+        let lambdas = Self.blendPositions(samples, on: map).map(\.lambda)
         #expect(!lambdas.isEmpty)
         #expect(lambdas.allSatisfy { $0 >= -1e-5 && $0 <= 0.5 + 1e-5 })
         #expect(lambdas.filter { $0 < 1e-6 }.count > lambdas.count / 4, "about half the blended pairs lie beyond the median gap: λ = 0")
@@ -115,26 +113,9 @@ import Transport
         let map = twoClusters()
         var rng = SeededGenerator(seed: 6)
         let samples = map.extended(count: 3000, threshold: .acceptance(0.8), blend: .linearExtension, rejected: .pure, using: &rng)
-        let d = map.dimension
-        var lambdas: [Double] = []
-        for i in 0..<3000 where samples.partnerTargets[i] >= 0 {
-            let a = Int(samples.bestTargets[i]), b = Int(samples.partnerTargets[i])
-            var along = 0.0, length = 0.0, across = 0.0
-            for c in 0..<d {
-                let direction = Double(map.targets[b * d + c]) - Double(map.targets[a * d + c])
-                along += (Double(samples.codes[i * d + c]) - Double(map.targets[a * d + c])) * direction
-                length += direction * direction
-            }
-            let lambda = along / length
-            // The sample lies on the line through the pair.
-            for c in 0..<d {
-                let direction = Double(map.targets[b * d + c]) - Double(map.targets[a * d + c])
-                let offset = Double(samples.codes[i * d + c]) - Double(map.targets[a * d + c]) - lambda * direction
-                across += offset * offset
-            }
-            #expect(across.squareRoot() <= 1e-4 * (1 + length.squareRoot()))
-            lambdas.append(lambda)
-        }
+        let positions = Self.blendPositions(samples, on: map)
+        #expect(positions.allSatisfy { $0.offLine <= 1e-4 }, "every sample lies on the line through its pair")
+        let lambdas = positions.map(\.lambda)
         #expect(lambdas.count > 1000)
         #expect(lambdas.allSatisfy { $0 >= -0.5 - 1e-5 && $0 <= 0.5 + 1e-5 })
         #expect(lambdas.contains { $0 > 0.4 } && lambdas.contains { $0 < -0.2 }, "both sides of the code are reached")
@@ -144,6 +125,8 @@ import Transport
         var again = SeededGenerator(seed: 6)
         let facet = map.extended(count: 3000, threshold: .acceptance(0.8), blend: .facet, rejected: .pure, using: &again)
         #expect(facet.bestTargets == samples.bestTargets && facet.partnerTargets == samples.partnerTargets)
+        let cut = Self.blendPositions(facet, on: map).map(\.lambda)
+        #expect(zip(cut, lambdas).allSatisfy { abs($0 - max(0, $1)) < 1e-5 })
     }
 
     @Test func sameSeedSameSamples() {
