@@ -59,6 +59,11 @@ public struct AutoencoderTrainingJob {
         try modelConfiguration.validate()
         let model = try makeAutoencoderModel(modelConfiguration, seed: trainerConfiguration.seed)
         let trainer = AutoencoderTrainer(model: model, configuration: trainerConfiguration)
+        if trainerConfiguration.perceptualWeight > 0, let autoencoder = model as? Autoencoder {
+            let network = try PerceptualNetwork.loadOrTrain(train: train, test: test, store: store, prefix: prefix,
+                                                            seed: trainerConfiguration.seed)
+            autoencoder.perceptualLoss = PerceptualLoss(network: network, weight: trainerConfiguration.perceptualWeight)
+        }
         if resume, let data = try store.read(prefix + AutoencoderFiles.checkpoint) {
             let state: TrainerState
             do { state = try JSONDecoder().decode(TrainerState.self, from: data) } catch {

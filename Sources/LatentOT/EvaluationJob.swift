@@ -11,8 +11,10 @@ public struct EvaluationSummary: Codable, Sendable {
     public var classifierTestAccuracy: Double?
     public var seed: UInt64
     /// One row per scored set: "LatentOT (extended)" (the default extended sampler), "LatentOT (extended,
-    /// AE-OT uniform blend)", "LatentOT (extended, facet blend)", "LatentOT (pure)", "Gaussian (same AE)", "neural potential (same AE)",
-    /// "VAE", "real test", "blurred test" (a baseline's row only when the model has it).
+    /// AE-OT uniform blend)", "autoencoder reconstructions (training codes)" (the floor of every sampler),
+    /// "LatentOT (pure)", "Gaussian (same AE)", "neural potential (same AE)", "VAE", "real test",
+    /// "blurred test" (a baseline's row only when the model has it). Other samplers (the facet blend)
+    /// are scored with `latentot sample` and `evaluate --samples`.
     public var rows: [ImageEvaluationReport]
     /// Acceptance rate of the extended sampler.
     public var extendedAcceptanceRate: Double?
@@ -27,60 +29,33 @@ public struct EvaluationSummary: Codable, Sendable {
         }
         let accuracy = classifierTestAccuracy.map { String(format: "%.1f %%", 100 * $0) } ?? "n/a"
         lines.append("")
-        lines.append("Feature space: \(featureSpace) (test accuracy \(accuracy)); \(rows.first?.sampleCount ?? 0) samples per row against \(rows.first?.referenceCount ?? 0) real test images.")
+        let sizes = rows.map { "\($0.label): \($0.sampleCount)" }.joined(separator: "; ")
+        lines.append("Feature space: \(featureSpace); test accuracy \(accuracy). Reference: \(rows.first?.referenceCount ?? 0) real training images; images per row: \(sizes). Precision/recall: k = \(rows.first?.neighbourCount ?? 3) nearest neighbours (Kynkäänniemi et al. 2019); memorisation: share of images closer to a training image than 99 % of test images are.")
         return lines.joined(separator: "\n") + "\n"
     }
 }
 
-/// Scores a model's generators (or a file of samples) in a feature space LatentOT trains itself:
-/// a small CNN classifier on the labelled training set, kept in `classifier/` so later evaluations
-/// reuse it.
+/// Scores a model's generators (or a file of samples) in the feature space of the dataset's
+/// evaluation classifier (`EvaluationClassifier`: trained once per dataset, cached in
+/// `classifierStores`), beside the floor of every sampler (the autoencoder's reconstructions of
+/// training images) and the scale (real and blurred test images).
 public struct EvaluationJob {
     public var settings: ImageEvaluation.Settings
     public var seed: UInt64
+    /// Where the evaluation classifier is looked up, in order; a newly trained one goes to the last.
+    public var classifierStores: [ArtifactStore]
 
-    public init(settings: ImageEvaluation.Settings = .init(), seed: UInt64) {
+    public init(settings: ImageEvaluation.Settings = .init(), seed: UInt64, classifierStores: [ArtifactStore] = []) {
         self.settings = settings
         self.seed = seed
-    }
-
-    /// The classifier of the model folder, trained on first use.
-    public func classifier(train: ImageDataset, test: ImageDataset, store: ArtifactStore,
-                           log: (String) -> Void) throws -> FeatureClassifier {
-        let configurationName = ModelFiles.classifier + "classifier.json", weightsName = ModelFiles.classifier + "classifier.safetensors"
-        if let configurationData = try store.read(configurationName) {
-            let configuration: FeatureClassifierConfiguration
-            do { configuration = try JSONDecoder().decode(FeatureClassifierConfiguration.self, from: configurationData) } catch {
-                throw LatentOTError.corruptFile(store.describe(configurationName), reason: JSONCoding.reason(error))
-            }
-            let model = try FeatureClassifier(configuration: configuration, seed: seed)
-            do { try model.loadParameters(from: try store.require(weightsName), source: store.describe(weightsName)) } catch let error as LatentOTError {
-                throw error
-            } catch {
-                throw LatentOTError.corruptFile(store.describe(weightsName), reason: "\(error)")
-            }
-            return model
-        }
-        let labels = train.labels ?? [Int](repeating: 0, count: train.count)
-        let classCount = max(train.classCount ?? 1, (labels.max() ?? 0) + 1)
-        let model = try FeatureClassifier(configuration: FeatureClassifierConfiguration(imageShape: train.imageShape, classCount: max(2, classCount)),
-                                          seed: seed)
-        if train.labels != nil {
-            let trainer = FeatureClassifierTrainer(model: model, configuration: .recommended(imageCount: train.count, seed: seed))
-            log("training the evaluation classifier on \(train.count) labelled images")
-            trainer.fit(images: train.images, labels: labels, testImages: test.images, testLabels: test.labels)
-        } else {
-            log("no labels: the feature space is an untrained (random) CNN")
-        }
-        try store.write(model.configuration.jsonData(), named: configurationName)
-        try store.write(model.safetensorsData(), named: weightsName)
-        return model
+        self.classifierStores = classifierStores
     }
 
     /// Scores every generator of the model (or only `samples` when given) plus the calibration rows.
     public func run(model: GenerativeModel, train: ImageDataset, test: ImageDataset, store: ArtifactStore,
                     samples: Tensor? = nil, log: (String) -> Void = { _ in }) throws -> EvaluationSummary {
-        let classifier = try self.classifier(train: train, test: test, store: store, log: log)
+        let (classifier, record) = try EvaluationClassifier.load(train: train, test: test, stores: classifierStores.isEmpty ? [store] : classifierStores, log: log)
+        log("scoring against \(min(settings.referenceCount, train.count)) real training images")
         let evaluation = ImageEvaluation(classifier: classifier, trainingImages: train.images, testImages: test.images,
                                          testLabels: test.labels, settings: settings)
         var rows: [ImageEvaluationReport] = []
@@ -96,11 +71,8 @@ public struct EvaluationJob {
             log("scoring LatentOT (extended, AE-OT uniform blend)")
             let uniform = try model.images(count: count, generator: .ot, sampler: .aeotExtended, seed: seed)
             rows.append(evaluation.evaluate(uniform.images, label: "LatentOT (extended, AE-OT uniform blend)"))
-            log("scoring LatentOT (extended, facet blend)")
-            let facet = try model.images(count: count, generator: .ot,
-                                         sampler: .extended(threshold: .acceptance(0.75), neighbours: 2, blend: .facet, rejected: .pure),
-                                         seed: seed)
-            rows.append(evaluation.evaluate(facet.images, label: "LatentOT (extended, facet blend)"))
+            log("scoring the autoencoder's reconstructions (the floor of every sampler)")
+            rows.append(evaluation.evaluate(reconstructions(model: model, count: count), label: "autoencoder reconstructions (training codes)"))
             log("scoring LatentOT (pure)")
             rows.append(evaluation.evaluate(try model.images(count: count, generator: .ot, sampler: .pure, seed: seed).images,
                                             label: "LatentOT (pure)"))
@@ -120,12 +92,24 @@ public struct EvaluationJob {
         }
         let (real, blurred) = evaluation.calibration()
         rows += [real, blurred]
-        let summary = EvaluationSummary(dataset: model.configuration.dataset,
-                                        featureSpace: train.labels == nil ? "untrained CNN (random features)" : "penultimate layer of a CNN classifier trained on the labelled training set",
+        let featureSpace = train.labels == nil ? "untrained CNN (random features)"
+            : "128-d penultimate layer of the evaluation CNN (widths 32-64-128, \(record?.trainer.epochs ?? 0) epochs with flips and shifts, recipe v\(EvaluationClassifier.recipeVersion), seed \(EvaluationClassifier.seed); no training loss uses it)"
+        let summary = EvaluationSummary(dataset: model.configuration.dataset, featureSpace: featureSpace,
                                         classifierTestAccuracy: evaluation.classifierTestAccuracy, seed: seed, rows: rows,
                                         extendedAcceptanceRate: acceptance)
         try store.writeJSON(summary, named: ModelFiles.evaluation + "report.json")
         try store.write(Data(summary.markdownTable.utf8), named: ModelFiles.evaluation + "table.md")
         return summary
+    }
+
+    /// The autoencoder's reconstructions of a seeded subset of `count` training codes: the images
+    /// the pure map returns, and the ceiling of every sampler's quality.
+    func reconstructions(model: GenerativeModel, count: Int) -> Tensor {
+        let codes = model.transport.codes, d = model.transport.dimension, m = codes.count / d
+        var rng = SeededGenerator.stream(seed: seed, label: 0xF100)
+        let chosen = m > count ? Array(Shuffle.permutation(count: m, using: &rng).prefix(count)).sorted() : Array(0..<m)
+        var subset = [Float](); subset.reserveCapacity(chosen.count * d)
+        for i in chosen { subset += codes[(i * d)..<((i + 1) * d)] }
+        return model.autoencoder.decode(Tensor(shape: [chosen.count, d], scalars: subset))
     }
 }

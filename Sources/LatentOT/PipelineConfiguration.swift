@@ -19,11 +19,13 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
     public var baselines: [String]
     /// Settings of the neural-potential baseline (nil: the defaults, see `neuralPotentialConfiguration`).
     public var neuralPotential: NeuralPotentialGenerator.Configuration?
+    /// Epochs of the VAE baseline (nil: the autoencoder's `training.epochs`).
+    public var vaeEpochs: Int?
     public var seed: UInt64
 
     public init(dataset: String, trainLimit: Int? = nil, autoencoder: AutoencoderConfiguration, training: AutoencoderTrainer.Configuration,
                 solver: SemiDiscreteSolver, source: SourceDistribution, baselines: [String],
-                neuralPotential: NeuralPotentialGenerator.Configuration? = nil, seed: UInt64) {
+                neuralPotential: NeuralPotentialGenerator.Configuration? = nil, vaeEpochs: Int? = nil, seed: UInt64) {
         self.dataset = dataset
         self.trainLimit = trainLimit
         self.autoencoder = autoencoder
@@ -32,6 +34,7 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         self.source = source
         self.baselines = baselines
         self.neuralPotential = neuralPotential
+        self.vaeEpochs = vaeEpochs
         self.seed = seed
     }
 
@@ -47,6 +50,7 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         var aligned = other
         aligned.baselines = baselines
         aligned.neuralPotential = neuralPotential
+        aligned.vaeEpochs = vaeEpochs
         return aligned == self
     }
 
@@ -57,6 +61,15 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
     /// the autoencoder's dimension with the run's seed.
     public var neuralPotentialConfiguration: NeuralPotentialGenerator.Configuration {
         neuralPotential ?? NeuralPotentialGenerator.Configuration(dimension: autoencoder.latentDimension, seed: seed)
+    }
+
+    /// The VAE baseline's training: the autoencoder's settings with `vaeEpochs` and no perceptual
+    /// term (a VAE is the baseline as published: pixel likelihood and KL).
+    public var vaeTraining: AutoencoderTrainer.Configuration {
+        var configuration = training
+        configuration.epochs = vaeEpochs ?? training.epochs
+        configuration.perceptualWeight = 0
+        return configuration
     }
 
     /// The VAE baseline's configuration: the same body and code dimension.

@@ -120,7 +120,7 @@ public struct TrainingPipeline {
         var vae: AutoencoderModel? = nil
         if configuration.hasBaseline(.vae) {
             events(.stageStarted("vae"))
-            let vaeJob = AutoencoderTrainingJob(modelConfiguration: configuration.vaeConfiguration, trainerConfiguration: configuration.training,
+            let vaeJob = AutoencoderTrainingJob(modelConfiguration: configuration.vaeConfiguration, trainerConfiguration: configuration.vaeTraining,
                                                 prefix: ModelFiles.vae)
             vae = try vaeJob.run(train: train, test: test, store: store, resume: true) { events(.autoencoder(label: "vae", $0)) }.model
         }

@@ -46,12 +46,16 @@ struct AutoencoderOptions: ParsableArguments {
     @Option(help: "Weight of the L1 penalty on codes.")
     var codeL1: Double = 0
 
+    @Option(help: "Weight of the perceptual term: squared distance between the features of image and reconstruction in a small classifier trained first on the labelled images (not the evaluation's network); 0: pixels only. Needs labels.")
+    var perceptualWeight: Double = 0
+
     func validate() throws {
         guard (1...4096).contains(latentDimension) else { throw ValidationError("--latent-dimension must be in 1...4096, got \(latentDimension)") }
         guard epochs >= 0 else { throw ValidationError("--epochs must be ≥ 0, got \(epochs)") }
         guard batchSize >= 2 else { throw ValidationError("--batch-size must be ≥ 2 (BatchNorm), got \(batchSize)") }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be > 0, got \(learningRate)") }
         guard codeL1 >= 0 && codeL1.isFinite else { throw ValidationError("--code-l1 must be ≥ 0, got \(codeL1)") }
+        guard perceptualWeight >= 0 && perceptualWeight.isFinite else { throw ValidationError("--perceptual-weight must be ≥ 0, got \(perceptualWeight)") }
         if let baseWidth, !(1...1024).contains(baseWidth) { throw ValidationError("--base-width must be in 1...1024, got \(baseWidth)") }
     }
 
@@ -63,8 +67,17 @@ struct AutoencoderOptions: ParsableArguments {
 
     func trainerConfiguration(seed: UInt64) -> AutoencoderTrainer.Configuration {
         AutoencoderTrainer.Configuration(epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-                                         cosineSchedule: cosineSchedule, loss: loss, codeL1Weight: codeL1, seed: seed)
+                                         cosineSchedule: cosineSchedule, loss: loss, codeL1Weight: codeL1, seed: seed,
+                                         perceptualWeight: perceptualWeight)
     }
+}
+
+/// The autoencoder of a folder written by `latentot autoencoder train`, or of a `latentot train`
+/// model folder (recognised by its `model.json`; the autoencoder lives in `autoencoder/`).
+func loadAutoencoder(folder: String) throws -> AutoencoderModel {
+    let store = try FolderStore(folder, create: false)
+    let isPipelineModel = try store.read(ModelFiles.configuration) != nil
+    return try AutoencoderFiles.load(from: store, prefix: isPipelineModel ? ModelFiles.autoencoder : "")
 }
 
 /// Loads `--data` with the options' image size and channels, honouring `--limit`.
@@ -138,8 +151,7 @@ struct AutoencoderEncodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try FolderStore(model, create: false)
-        let autoencoder = try AutoencoderFiles.load(from: store)
+        let autoencoder = try loadAutoencoder(folder: model)
         let (train, test) = try loadDataset(dataOptions, seed: 0)
         guard train.imageShape == autoencoder.imageShape else {
             throw LatentOTError.incompatible(dataOptions.data, reason: "images are \(train.imageShape), the model expects \(autoencoder.imageShape)")
@@ -171,8 +183,7 @@ struct AutoencoderDecodeCommand: ParsableCommand {
     func validate() throws { try ImageOutput.validate(out) }
 
     func run() throws {
-        let store = try FolderStore(model, create: false)
-        let autoencoder = try AutoencoderFiles.load(from: store)
+        let autoencoder = try loadAutoencoder(folder: model)
         let (values, rows) = try CodesFile.read(codes, dimension: autoencoder.latentDimension)
         let images = autoencoder.decode(Tensor(shape: [rows, autoencoder.latentDimension], scalars: values))
         try ImageOutput.write(images, to: out)

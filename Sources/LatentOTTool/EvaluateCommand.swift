@@ -18,7 +18,7 @@ struct EvaluateCommand: ParsableCommand {
     var samples: String?
 
     @Option(help: "Generated images scored per generator.")
-    var sampleCount: Int = 5000
+    var sampleCount: Int = 10_000
 
     @Option(help: "Also write the Markdown table to this file.")
     var summary: String?
@@ -35,9 +35,21 @@ struct EvaluateCommand: ParsableCommand {
         let (train, test) = try loaded.configuration.loadDataset()
         let images = try samples.map { try ImageInput.read($0, shape: loaded.imageShape) }
         var settings = ImageEvaluation.Settings()
+        if let images, let path = samples {
+            // Precision and recall need k + 1 images for a k-th neighbour; the Fréchet distance a
+            // covariance (more images than one); fewer would score nonsense and overwrite the report.
+            let minimum = max(settings.neighbourCount + 1, 10)
+            guard images.shape[0] >= minimum else {
+                throw LatentOTError.invalidValue(field: "\(path): images", expected: "at least \(minimum) images to score",
+                                                 found: "\(images.shape[0])")
+            }
+            if let bad = images.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw LatentOTError.invalidValue(field: "\(path): value \(bad)", expected: "finite pixels", found: "\(images.scalars[bad])")
+            }
+        }
         settings.sampleCount = sampleCount
         settings.seed = seedOption.seed
-        let result = try EvaluationJob(settings: settings, seed: seedOption.seed)
+        let result = try EvaluationJob(settings: settings, seed: seedOption.seed, classifierStores: EvaluatorStores.all())
             .run(model: loaded, train: train, test: test, store: store, samples: images, log: log)
         print(result.markdownTable)
         if let summary {

@@ -1,6 +1,7 @@
 import Foundation
 import TensorModule
 import LatentOT
+import Datasets
 
 /// An artifact store backed by a folder: every write goes to a temporary file and is renamed into
 /// place, so a crash never leaves a half-written model or report.
@@ -30,5 +31,27 @@ final class FolderStore: ArtifactStore {
 
     func write(_ data: Data, named name: String) throws {
         try AtomicFile.write(data, to: folder.appendingPathComponent(name))
+    }
+}
+
+/// Where the evaluation classifiers of datasets are kept (`EvaluationClassifier`): the project's
+/// `data/evaluators/` (shipped, for Fashion-MNIST and mnist-5k), then the user's cache
+/// (`$LATENTOT_CACHE`, else `$XDG_CACHE_HOME/latentot`, else `~/.cache/latentot`, each + `/evaluators`),
+/// where a newly trained one is written.
+enum EvaluatorStores {
+    static func all(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [ArtifactStore] {
+        var stores: [ArtifactStore] = []
+        let shipped = NamedDataset.projectFolder.appendingPathComponent("data/evaluators")
+        if FileManager.default.fileExists(atPath: shipped.path) { stores.append(try FolderStore(shipped.path, create: false)) }
+        let cacheRoot: String
+        if let value = environment["LATENTOT_CACHE"], !value.isEmpty {
+            cacheRoot = value
+        } else if let value = environment["XDG_CACHE_HOME"], !value.isEmpty {
+            cacheRoot = (value as NSString).appendingPathComponent("latentot")
+        } else {
+            cacheRoot = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/latentot")
+        }
+        stores.append(try FolderStore((cacheRoot as NSString).appendingPathComponent("evaluators"), create: true))
+        return stores
     }
 }

@@ -27,6 +27,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Neural-potential baseline: stop after this many seconds even if the steps are not done (the result then depends on the machine's speed).")
     var neuralPotentialBudget: Double = 120
 
+    @Option(help: "Epochs of the VAE baseline (default: --epochs).")
+    var vaeEpochs: Int?
+
     @Option(help: "Model folder.")
     var out: String
 
@@ -57,6 +60,7 @@ struct TrainCommand: ParsableCommand {
         guard neuralPotentialBudget > 0 && neuralPotentialBudget.isFinite else {
             throw ValidationError("--neural-potential-budget must be > 0 seconds, got \(neuralPotentialBudget)")
         }
+        if let vaeEpochs, vaeEpochs < 0 { throw ValidationError("--vae-epochs must be ≥ 0, got \(vaeEpochs)") }
         guard autoencoderOptions.kind == .autoencoder else { throw ValidationError("train builds on a plain autoencoder: --kind must be autoencoder") }
     }
 
@@ -89,7 +93,7 @@ struct TrainCommand: ParsableCommand {
             source: solverOptions.source.distribution, baselines: baselineList.map(\.rawValue),
             neuralPotential: trainsPotential ? NeuralPotentialGenerator.Configuration(
                 dimension: autoencoder.latentDimension, steps: neuralPotentialSteps, timeBudget: neuralPotentialBudget, seed: seedOption.seed) : nil,
-            seed: seedOption.seed)
+            vaeEpochs: vaeEpochs, seed: seedOption.seed)
         let store = try FolderStore(out, create: true)
         var bar: ProgressReporter? = nil
         let pipeline = TrainingPipeline(configuration: configuration, transportSolver: transportSolver)
@@ -110,7 +114,7 @@ struct TrainCommand: ParsableCommand {
                 switch inner {
                 case .resumed(let epoch): log("\(label): resuming after epoch \(epoch)")
                 case .batch(let epoch, let batch, let batches, let loss, _):
-                    if batch == 1 { bar = ProgressReporter("\(label) epoch \(epoch + 1)/\(configuration.training.epochs)", total: batches, unit: "batch") }
+                    if batch == 1 { bar = ProgressReporter("\(label) epoch \(epoch + 1)/\(label == "vae" ? configuration.vaeTraining.epochs : configuration.training.epochs)", total: batches, unit: "batch") }
                     bar?.update(batch, status: String(format: "loss %.2f", loss))
                 case .epochFinished(let record):
                     log(String(format: "%@: epoch %d train %.2f test %.2f (%.1f s)", label, record.epoch, record.trainLoss,
@@ -130,7 +134,7 @@ struct TrainCommand: ParsableCommand {
         print("model written to \(store.location)")
         if !noEvaluate {
             let model = try GenerativeModel(store: store)
-            let summary = try EvaluationJob(seed: seedOption.seed).run(model: model, train: train, test: test, store: store, log: log)
+            let summary = try EvaluationJob(seed: seedOption.seed, classifierStores: EvaluatorStores.all()).run(model: model, train: train, test: test, store: store, log: log)
             print(summary.markdownTable)
         }
     }

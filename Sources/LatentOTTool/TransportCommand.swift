@@ -168,6 +168,10 @@ struct TransportSampleCommand: ParsableCommand {
         let store = try FolderStore(solution, create: false)
         let files = try TransportSolutionFiles.load(from: store)
         let samples = try LatentSampler(solution: files).sample(count: count, sampler: samplerOptions.choice, seed: seedOption.seed)
+        if let bad = samples.codes.firstIndex(where: { !$0.isFinite }) {
+            throw LatentOTError.invalidValue(field: "sample \(bad / files.dimension) of \(solution)", expected: "finite codes (the solution's codes are too large for float32 blends)",
+                                             found: "\(samples.codes[bad])")
+        }
         try AtomicFile.write(NumpyArray(shape: [samples.count, files.dimension], floats: samples.codes).encode(), to: URL(fileURLWithPath: out))
         print(String(format: "wrote %d codes to %@ (acceptance %.2f)", samples.count, out, samples.acceptanceRate))
     }

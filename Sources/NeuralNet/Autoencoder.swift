@@ -197,8 +197,11 @@ public class AutoencoderModel {
 }
 
 /// A deterministic autoencoder: encoder → code z ∈ R^d → decoder → sigmoid.
-/// Training minimises reconstruction + codeL1Weight·(1/n)Σ|z|.
+/// Training minimises reconstruction + codeL1Weight·(1/n)Σ|z| (+ the perceptual term when set).
 public final class Autoencoder: AutoencoderModel {
+    /// Feature matching through a frozen classifier, added to the training loss when set (training only).
+    public var perceptualLoss: PerceptualLoss?
+
     /// Builds the model of `configuration` (kind must be `.autoencoder`) with weights drawn from `seed`
     /// following `initialization` (nil: `configuration.defaultInitialization`).
     public override init(configuration: AutoencoderConfiguration, seed: UInt64 = 0, initialization: Initialization? = nil) throws {
@@ -248,8 +251,11 @@ public final class Autoencoder: AutoencoderModel {
             let z = encoder.forward(images, context)
             let logits = decoder.forward(z, context)
             let (reconstruction, dLogits) = reconstructionLoss(logits, images.pointer, context, settings.reconstruction, gradient: true)
-            let dz = decoder.backward(dLogits!, context)
             var total = reconstruction
+            if let perceptualLoss, perceptualLoss.weight > 0 {
+                total += perceptualLoss.value(logits: logits, targets: images.pointer, addingGradientTo: dLogits!.pointer)
+            }
+            let dz = decoder.backward(dLogits!, context)
             if settings.codeL1Weight != 0 {
                 total += Loss.l1Penalty(codes: z.pointer, batchSize: z.batchSize, sampleSize: z.sampleSize,
                                         weight: settings.codeL1Weight, addingGradientTo: dz.pointer)

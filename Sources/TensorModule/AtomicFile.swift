@@ -7,14 +7,34 @@ public enum AtomicFile {
         let folder = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: temporary)
+        do {
+            try data.write(to: temporary)
+        } catch {
+            // A full disk or a read-only folder: leave nothing behind and name the file asked for.
+            try? FileManager.default.removeItem(at: temporary)
+            throw AtomicFileError(path: url.path, reason: "could not write \(data.count) bytes: \(Self.shortReason(error))")
+        }
         if rename(temporary.path, url.path) != 0 {
             let code = errno
             try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [
-                NSFilePathErrorKey: url.path,
-                NSLocalizedDescriptionKey: "could not move \(temporary.path) to \(url.path): \(String(cString: strerror(code)))",
-            ])
+            throw AtomicFileError(path: url.path, reason: "could not replace it: \(String(cString: strerror(code)))")
         }
     }
+
+    /// The POSIX reason of a write failure ("No space left on device"), without Foundation's dump.
+    static func shortReason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
+    }
+}
+
+/// A file that could not be written; nothing was left behind (no temporary file, the old file intact).
+public struct AtomicFileError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
 }

@@ -21,6 +21,9 @@ public struct CodeNormalization: Codable, Sendable, Equatable {
 
     public var dimension: Int { centre.count }
 
+    /// The largest code magnitude accepted by `init(fitting:)`.
+    public static let largestMagnitude: Float = 1e30
+
     public init(centre: [Double], scale: Double) {
         precondition(scale > 0 && scale.isFinite, "CodeNormalization: scale must be finite and > 0, got \(scale)")
         self.centre = centre
@@ -46,6 +49,13 @@ public struct CodeNormalization: Codable, Sendable, Equatable {
         if let bad = codes.firstIndex(where: { !$0.isFinite }) {
             throw TransportError.invalidTargets(field: "codes[\(bad / dimension)][\(bad % dimension)]",
                                                 expected: "finite values", found: "\(codes[bad])")
+        }
+        // Samples leave the codes' hull by up to half a code spacing (the extended sampler) and are
+        // mapped back by `invert` in float32: codes of magnitude beyond 1e30 could overflow there.
+        if let huge = codes.firstIndex(where: { abs($0) > Self.largestMagnitude }) {
+            throw TransportError.invalidTargets(field: "codes[\(huge / dimension)][\(huge % dimension)]",
+                                                expected: "magnitudes ≤ 1e30 (samples are mapped back in float32; rescale the codes)",
+                                                found: "\(codes[huge])")
         }
         let count = codes.count / dimension
         var mean = [Double](repeating: 0, count: dimension)

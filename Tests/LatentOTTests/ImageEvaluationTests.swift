@@ -45,10 +45,14 @@ func trainedBarClassifier() throws -> FeatureClassifier {
     }
 
     /// Real held-out images score near the best; blurring worsens the Fréchet distance and recall;
-    /// copies of training images are all memorised; reference and held-out sets are disjoint halves.
+    /// copies of training images are all memorised; the reference is a subset of the training images
+    /// of `referenceCount`, the held-out set as many test images.
     @Test func calibrationOrdersTheScale() throws {
         let (evaluation, train) = try setting()
         #expect(evaluation.referenceCount == 100 && evaluation.heldOutImages.shape == [100, 1, 28, 28])
+        // The reference images are training images (each equals one of them).
+        let trainRows = Set((0..<300).map { train.rows($0..<($0 + 1)).scalars })
+        #expect((0..<100).allSatisfy { trainRows.contains(evaluation.referenceImages.rows($0..<($0 + 1)).scalars) })
         #expect(evaluation.classifierTestAccuracy! > 0.9)
         let (real, blurred) = evaluation.calibration()
         #expect(real.sampleCount == 100 && real.classHistogram.reduce(0, +) == 100)
@@ -76,7 +80,7 @@ func trainedBarClassifier() throws -> FeatureClassifier {
 
         let few = horizontal.images.rows(0..<80)
         let small = evaluation.evaluate(few)
-        let reference = Memorisation(generated: few.scalars, training: train.scalars, test: evaluation.referenceImages.scalars,
+        let reference = Memorisation(generated: few.scalars, training: train.scalars, test: evaluation.heldOutImages.scalars,
                                      dimension: 784)
         #expect(small.memorisation == reference.fraction)
         #expect(abs(small.memorisationThreshold - reference.threshold) < 1e-6)
@@ -87,15 +91,19 @@ func trainedBarClassifier() throws -> FeatureClassifier {
         #expect(two.classesCovered == 2 && two.classHistogram[0] == 0, "histogram \(two.classHistogram)")
     }
 
-    /// A subset of the training set for memorisation is seeded and reported.
+    /// A subset of the training set for memorisation is seeded and reported; the default sizes are
+    /// the field's 10,000 vs 10,000 (here all 300 training images are the reference, all 60 test
+    /// images the calibration, and 10,000 samples would be scored).
     @Test func memorisationSubset() throws {
         let classifier = try trainedBarClassifier()
         let train = barImages(count: 300, seed: 12), test = barImages(count: 60, seed: 13)
         let evaluation = ImageEvaluation(classifier: classifier, trainingImages: train.images, testImages: test.images,
                                          settings: .init(memorisationTrainingCount: 50))
-        #expect(evaluation.memorisationTrainingCount == 50 && evaluation.referenceCount == 30)
+        #expect(evaluation.memorisationTrainingCount == 50 && evaluation.referenceCount == 300)
+        #expect(evaluation.heldOutImages.shape[0] == 60)
         #expect(evaluation.classifierTestAccuracy == nil)
         #expect(evaluation.evaluate(test.images).memorisationTrainingCount == 50)
+        #expect(evaluation.settings.sampleCount == 10_000 && ImageEvaluation.Settings().referenceCount == 10_000)
     }
 }
 

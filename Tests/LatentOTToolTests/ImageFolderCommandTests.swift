@@ -56,5 +56,24 @@ import ImageFormats
             #expect(grid.channels == 3 && grid.width == 4 * 66 + 2 && grid.height == 3 * 66 + 2,
                     "\(generator): \(grid.width)×\(grid.height)×\(grid.channels)")
         }
+
+        // `autoencoder decode --model` takes a `train` model folder, as its help says (it failed with
+        // "autoencoder.json: missing").
+        let codes = folder.appendingPathComponent("codes.npy"), decoded = folder.appendingPathComponent("decoded.npy")
+        let encode = try ToolRunner.run(["autoencoder", "encode", "--model", model.path, "--data", images.path, "--image-size", "64",
+                                         "--out", codes.path])
+        #expect(encode.status == 0, "\(encode.error)")
+        let decode = try ToolRunner.run(["autoencoder", "decode", "--model", model.path, "--codes", codes.path, "--out", decoded.path])
+        #expect(decode.status == 0, "\(decode.error)")
+        #expect(decode.output.contains("wrote 36 images of shape [3, 64, 64]"), "\(decode.output)")
+
+        // Scoring a file of too few images is refused before anything is written (it scored Fréchet
+        // 0.00 and memorisation -nan with exit 0, overwriting the report).
+        let few = folder.appendingPathComponent("few.npy")
+        let sample = try ToolRunner.run(["sample", "--model", model.path, "--count", "1", "--seed", "3", "--out", few.path])
+        #expect(sample.status == 0, "\(sample.error)")
+        let evaluate = try ToolRunner.run(["evaluate", "--model", model.path, "--samples", few.path])
+        #expect(evaluate.status != 0 && evaluate.error.contains("at least 10 images"), "\(evaluate.error)")
+        #expect(!FileManager.default.fileExists(atPath: model.appendingPathComponent("evaluation/report.json").path))
     }
 }

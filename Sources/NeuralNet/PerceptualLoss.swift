@@ -1,0 +1,58 @@
+import TensorModule
+
+/// Feature matching through a frozen classifier φ (its penultimate layer, inference mode):
+///
+///   ℓ = w · (1/n) Σ_i ‖φ(σ(z_i)) − φ(x_i)‖²,   ∂ℓ/∂z = σ'(z) ⊙ J_φᵀ · 2w(φ(σ(z)) − φ(x))/n,
+///
+/// for decoder logits z and target images x. A term of the autoencoder's loss beside the pixel
+/// BCE: BCE alone is minimised by the blurry mean of the plausible images, which a classifier's
+/// features tell apart from real ones; matching them pulls reconstructions toward sharp edges and
+/// textures. The network here must not be the one that evaluates the samples (`EvaluationClassifier`).
+public final class PerceptualLoss {
+    public let network: FeatureClassifier
+    public let weight: Double
+    private let targetFeatures = Workspace(), featureGradient = Workspace(), probabilities = Workspace()
+
+    public init(network: FeatureClassifier, weight: Double) {
+        precondition(weight >= 0 && weight.isFinite, "PerceptualLoss: weight \(weight) must be finite and ≥ 0")
+        self.network = network
+        self.weight = weight
+    }
+
+    /// The loss of logits [n, c, h, w] against targets of the same shape; ADDS ∂ℓ/∂z to
+    /// `logitGradient` when given.
+    public func value(logits: Activation, targets: UnsafePointer<Float>, addingGradientTo logitGradient: UnsafeMutablePointer<Float>?) -> Double {
+        precondition(Array(logits.shape.dropFirst()) == network.imageShape,
+                     "PerceptualLoss: logits \(logits.shape), expected [n] + \(network.imageShape)")
+        let n = logits.batchSize, size = logits.sampleSize, f = network.featureCount
+        let p = probabilities.activation(logits.shape)
+        for j in 0..<logits.count { p.pointer[j] = sigmoid(logits.pointer[j]) }
+        return network.store.withContext(.inference) { context -> Double in
+            let x = Activation(shape: logits.shape, pointer: UnsafeMutablePointer(mutating: targets))
+            let fx = targetFeatures.activation([n, f])
+            fx.pointer.update(from: network.body.forward(x, context).pointer, count: n * f)
+            let fp = network.body.forward(p, context)
+            let g = featureGradient.activation([n, f])
+            let scale = Float(2 * weight / Double(n))
+            var total = 0.0
+            for i in 0..<n {
+                var row: Float = 0
+                for k in 0..<f {
+                    let d = fp.pointer[i * f + k] - fx.pointer[i * f + k]
+                    row += d * d
+                    g.pointer[i * f + k] = d * scale
+                }
+                total += Double(row)
+            }
+            if let logitGradient {
+                network.store.zeroGradients()
+                let dp = network.body.backward(g, context)
+                for j in 0..<(n * size) {
+                    let s = p.pointer[j]
+                    logitGradient[j] += dp.pointer[j] * s * (1 - s)
+                }
+            }
+            return weight * total / Double(n)
+        }
+    }
+}
