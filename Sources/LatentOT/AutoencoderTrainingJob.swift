@@ -62,7 +62,8 @@ public struct AutoencoderTrainingJob {
         if trainerConfiguration.perceptualWeight > 0, let autoencoder = model as? Autoencoder {
             let network = try PerceptualNetwork.loadOrTrain(train: train, test: test, store: store, prefix: prefix,
                                                             seed: trainerConfiguration.seed)
-            autoencoder.perceptualLoss = PerceptualLoss(network: network, weight: trainerConfiguration.perceptualWeight)
+            autoencoder.perceptualLoss = PerceptualLoss(network: network, weight: trainerConfiguration.perceptualWeight,
+                                                        imageCount: trainerConfiguration.perceptualImages)
         }
         if resume, let data = try store.read(prefix + AutoencoderFiles.checkpoint) {
             let state: TrainerState

@@ -110,6 +110,6 @@ public struct EvaluationJob {
         let chosen = m > count ? Array(Shuffle.permutation(count: m, using: &rng).prefix(count)).sorted() : Array(0..<m)
         var subset = [Float](); subset.reserveCapacity(chosen.count * d)
         for i in chosen { subset += codes[(i * d)..<((i + 1) * d)] }
-        return model.autoencoder.decode(Tensor(shape: [chosen.count, d], scalars: subset))
+        return model.decode(subset)
     }
 }

@@ -73,6 +73,13 @@ public final class GenerativeModel {
         return potential
     }
 
+    /// Images [n, c, h, w] of flat codes in the autoencoder's space: the decoder, then the model's
+    /// sharpening stage when it has one.
+    public func decode(_ codes: [Float]) -> Tensor {
+        let images = autoencoder.decode(Tensor(shape: [codes.count / transport.dimension, transport.dimension], scalars: codes))
+        return configuration.sharpening?.apply(images) ?? images
+    }
+
     /// Generated images [count, c, h, w] in [0,1].
     public func images(count: Int, generator: GeneratorChoice, sampler samplerChoice: SamplerChoice, seed: UInt64) throws -> (images: Tensor, codes: GeneratedCodes?) {
         if generator == .vae {
@@ -84,7 +91,6 @@ public final class GenerativeModel {
             return (variational.sample(count: count, using: &rng), nil)
         }
         let generated = try codes(count: count, generator: generator, sampler: samplerChoice, seed: seed)
-        let images = autoencoder.decode(Tensor(shape: [generated.count, transport.dimension], scalars: generated.codes))
-        return (images, generated)
+        return (decode(generated.codes), generated)
     }
 }

@@ -50,8 +50,8 @@ public struct Interpolation {
         let moving = distances.filter { $0 > 0 }.sorted()
         let typical = moving.isEmpty ? 0 : moving[moving.count / 2]
         let jumps = distances.enumerated().filter { $0.element > 1.5 * typical && typical > 0 }.map { $0.offset + 1 }
-        return Path(mapImages: model.autoencoder.decode(Tensor(shape: [steps, d], scalars: mapCodes)),
-                    straightImages: model.autoencoder.decode(Tensor(shape: [steps, d], scalars: straight)),
+        return Path(mapImages: model.decode(mapCodes),
+                    straightImages: model.decode(straight),
                     cells: cells, jumps: jumps)
     }
 

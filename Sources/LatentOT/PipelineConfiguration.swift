@@ -21,11 +21,16 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
     public var neuralPotential: NeuralPotentialGenerator.Configuration?
     /// Epochs of the VAE baseline (nil: the autoencoder's `training.epochs`).
     public var vaeEpochs: Int?
+    /// Body of the VAE baseline (nil: the autoencoder's architecture).
+    public var vaeArchitecture: Architecture?
+    /// The sharpening stage after the decoder (nil: none). Post-processing: changing it retrains nothing.
+    public var sharpening: ImageSharpening?
     public var seed: UInt64
 
     public init(dataset: String, trainLimit: Int? = nil, autoencoder: AutoencoderConfiguration, training: AutoencoderTrainer.Configuration,
                 solver: SemiDiscreteSolver, source: SourceDistribution, baselines: [String],
-                neuralPotential: NeuralPotentialGenerator.Configuration? = nil, vaeEpochs: Int? = nil, seed: UInt64) {
+                neuralPotential: NeuralPotentialGenerator.Configuration? = nil, vaeEpochs: Int? = nil,
+                vaeArchitecture: Architecture? = nil, sharpening: ImageSharpening? = nil, seed: UInt64) {
         self.dataset = dataset
         self.trainLimit = trainLimit
         self.autoencoder = autoencoder
@@ -35,6 +40,8 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         self.baselines = baselines
         self.neuralPotential = neuralPotential
         self.vaeEpochs = vaeEpochs
+        self.vaeArchitecture = vaeArchitecture
+        self.sharpening = sharpening
         self.seed = seed
     }
 
@@ -44,13 +51,16 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         return try DataLoading.load(dataset, imageSize: shape[1], channels: shape[0], seed: seed, trainLimit: trainLimit)
     }
 
-    /// Whether `other` asks for the same data, autoencoder, map and seed, whatever its baselines: a
-    /// model folder takes other baselines (or other baseline settings) without retraining the rest.
+    /// Whether `other` asks for the same data, autoencoder, map and seed, whatever its baselines and
+    /// sharpening: a model folder takes other baselines (or other baseline settings, or another
+    /// sharpening) without retraining the rest.
     public func hasSameModel(as other: PipelineConfiguration) -> Bool {
         var aligned = other
         aligned.baselines = baselines
         aligned.neuralPotential = neuralPotential
         aligned.vaeEpochs = vaeEpochs
+        aligned.vaeArchitecture = vaeArchitecture
+        aligned.sharpening = sharpening
         return aligned == self
     }
 
@@ -72,10 +82,12 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
         return configuration
     }
 
-    /// The VAE baseline's configuration: the same body and code dimension.
+    /// The VAE baseline's configuration: the same code dimension, the body of `vaeArchitecture`
+    /// (default: the autoencoder's).
     public var vaeConfiguration: AutoencoderConfiguration {
         var configuration = autoencoder
         configuration.kind = .vae
+        configuration.architecture = vaeArchitecture ?? autoencoder.architecture
         return configuration
     }
 }

@@ -69,8 +69,13 @@ public struct TrainingPipeline {
                                                  reason: "this folder holds a model trained with other settings; choose a new --out (or repeat the original command to resume)")
             }
             if previous != configuration {
-                // Only the baselines differ: record the new list; the stages below train what is missing.
-                events(.note("baselines now [\(configuration.baselines.joined(separator: ", "))] (were [\(previous.baselines.joined(separator: ", "))])"))
+                // Only the baselines or the sharpening differ: record them; the stages below train what is missing.
+                if previous.baselines != configuration.baselines {
+                    events(.note("baselines now [\(configuration.baselines.joined(separator: ", "))] (were [\(previous.baselines.joined(separator: ", "))])"))
+                }
+                if previous.sharpening != configuration.sharpening {
+                    events(.note("sharpening now \(configuration.sharpening.map { "amount \($0.amount), σ \($0.radius) px" } ?? "none")"))
+                }
                 try store.writeJSON(configuration, named: ModelFiles.configuration)
             }
         } else {

@@ -49,12 +49,16 @@ struct AutoencoderOptions: ParsableArguments {
     @Option(help: "Weight of the perceptual term: squared distance between the features of image and reconstruction in a small classifier trained first on the labelled images (not the evaluation's network); 0: pixels only. Needs labels.")
     var perceptualWeight: Double = 0
 
+    @Option(help: "Images of each batch in the perceptual term (default: all); fewer cost less.")
+    var perceptualImages: Int?
+
     func validate() throws {
         guard (1...4096).contains(latentDimension) else { throw ValidationError("--latent-dimension must be in 1...4096, got \(latentDimension)") }
         guard epochs >= 0 else { throw ValidationError("--epochs must be ≥ 0, got \(epochs)") }
         guard batchSize >= 2 else { throw ValidationError("--batch-size must be ≥ 2 (BatchNorm), got \(batchSize)") }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be > 0, got \(learningRate)") }
         guard codeL1 >= 0 && codeL1.isFinite else { throw ValidationError("--code-l1 must be ≥ 0, got \(codeL1)") }
+        if let perceptualImages, perceptualImages < 1 { throw ValidationError("--perceptual-images must be ≥ 1, got \(perceptualImages)") }
         guard perceptualWeight >= 0 && perceptualWeight.isFinite else { throw ValidationError("--perceptual-weight must be ≥ 0, got \(perceptualWeight)") }
         if let baseWidth, !(1...1024).contains(baseWidth) { throw ValidationError("--base-width must be in 1...1024, got \(baseWidth)") }
     }
@@ -68,7 +72,7 @@ struct AutoencoderOptions: ParsableArguments {
     func trainerConfiguration(seed: UInt64) -> AutoencoderTrainer.Configuration {
         AutoencoderTrainer.Configuration(epochs: epochs, batchSize: batchSize, learningRate: learningRate,
                                          cosineSchedule: cosineSchedule, loss: loss, codeL1Weight: codeL1, seed: seed,
-                                         perceptualWeight: perceptualWeight)
+                                         perceptualWeight: perceptualWeight, perceptualImages: perceptualImages)
     }
 }
 

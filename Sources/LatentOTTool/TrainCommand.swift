@@ -30,6 +30,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs of the VAE baseline (default: --epochs).")
     var vaeEpochs: Int?
 
+    @Option(help: "Body of the VAE baseline: mlp or conv (default: --architecture).")
+    var vaeArchitecture: Architecture?
+
+    @Option(help: "Sharpening after the decoder, x + A·(x − blur(x)) clamped to [0, 1]; 0: none. Re-running train with another value changes only this.")
+    var sharpen: Double = 0
+
+    @Option(help: "σ in pixels of the blur of --sharpen.")
+    var sharpenRadius: Double = 1
+
     @Option(help: "Model folder.")
     var out: String
 
@@ -60,6 +69,7 @@ struct TrainCommand: ParsableCommand {
         guard neuralPotentialBudget > 0 && neuralPotentialBudget.isFinite else {
             throw ValidationError("--neural-potential-budget must be > 0 seconds, got \(neuralPotentialBudget)")
         }
+        do { try ImageSharpening(amount: sharpen, radius: sharpenRadius).validate() } catch { throw ValidationError("--sharpen/--sharpen-radius: \(error)") }
         if let vaeEpochs, vaeEpochs < 0 { throw ValidationError("--vae-epochs must be ≥ 0, got \(vaeEpochs)") }
         guard autoencoderOptions.kind == .autoencoder else { throw ValidationError("train builds on a plain autoencoder: --kind must be autoencoder") }
     }
@@ -93,7 +103,8 @@ struct TrainCommand: ParsableCommand {
             source: solverOptions.source.distribution, baselines: baselineList.map(\.rawValue),
             neuralPotential: trainsPotential ? NeuralPotentialGenerator.Configuration(
                 dimension: autoencoder.latentDimension, steps: neuralPotentialSteps, timeBudget: neuralPotentialBudget, seed: seedOption.seed) : nil,
-            vaeEpochs: vaeEpochs, seed: seedOption.seed)
+            vaeEpochs: vaeEpochs, vaeArchitecture: vaeArchitecture, sharpening: sharpen > 0 ? ImageSharpening(amount: sharpen, radius: sharpenRadius) : nil,
+            seed: seedOption.seed)
         let store = try FolderStore(out, create: true)
         var bar: ProgressReporter? = nil
         let pipeline = TrainingPipeline(configuration: configuration, transportSolver: transportSolver)

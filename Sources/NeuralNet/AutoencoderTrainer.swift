@@ -165,10 +165,13 @@ public final class AutoencoderTrainer {
         public var seed: UInt64
         /// Weight of the perceptual (feature-matching) term, `PerceptualLoss` (autoencoder only; 0: none).
         public var perceptualWeight: Double
+        /// Images of each batch in the perceptual term (nil: all).
+        public var perceptualImages: Int?
 
         public init(epochs: Int = 15, batchSize: Int = 128, learningRate: Double = 1e-3, cosineSchedule: Bool = false,
                     minimumLearningRate: Double = 0, weightDecay: Double = 0, loss: ReconstructionLoss = .bce,
-                    codeL1Weight: Double = 0, klWeight: Double = 1, seed: UInt64 = 0, perceptualWeight: Double = 0) {
+                    codeL1Weight: Double = 0, klWeight: Double = 1, seed: UInt64 = 0, perceptualWeight: Double = 0,
+                    perceptualImages: Int? = nil) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
@@ -180,11 +183,12 @@ public final class AutoencoderTrainer {
             self.klWeight = klWeight
             self.seed = seed
             self.perceptualWeight = perceptualWeight
+            self.perceptualImages = perceptualImages
         }
 
         enum CodingKeys: String, CodingKey {
             case epochs, batchSize, learningRate, cosineSchedule, minimumLearningRate, weightDecay, loss, codeL1Weight, klWeight, seed
-            case perceptualWeight
+            case perceptualWeight, perceptualImages
         }
 
         /// Files written before `perceptualWeight` existed load with 0.
@@ -198,7 +202,8 @@ public final class AutoencoderTrainer {
                       loss: try c.decode(ReconstructionLoss.self, forKey: .loss),
                       codeL1Weight: try c.decode(Double.self, forKey: .codeL1Weight),
                       klWeight: try c.decode(Double.self, forKey: .klWeight), seed: try c.decode(UInt64.self, forKey: .seed),
-                      perceptualWeight: try c.decodeIfPresent(Double.self, forKey: .perceptualWeight) ?? 0)
+                      perceptualWeight: try c.decodeIfPresent(Double.self, forKey: .perceptualWeight) ?? 0,
+                      perceptualImages: try c.decodeIfPresent(Int.self, forKey: .perceptualImages))
         }
 
         public var lossSettings: LossSettings {

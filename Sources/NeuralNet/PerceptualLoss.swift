@@ -11,20 +11,27 @@ import TensorModule
 public final class PerceptualLoss {
     public let network: FeatureClassifier
     public let weight: Double
+    /// Only the first `imageCount` images of a batch enter the term (the mean over them estimates the
+    /// batch mean without bias, batches being shuffled); nil: all. The network's passes cost about as
+    /// much as the autoencoder's, so a quarter of the batch keeps the term's cost small.
+    public let imageCount: Int?
     private let targetFeatures = Workspace(), featureGradient = Workspace(), probabilities = Workspace()
 
-    public init(network: FeatureClassifier, weight: Double) {
+    public init(network: FeatureClassifier, weight: Double, imageCount: Int? = nil) {
         precondition(weight >= 0 && weight.isFinite, "PerceptualLoss: weight \(weight) must be finite and ≥ 0")
+        precondition(imageCount.map { $0 >= 1 } ?? true, "PerceptualLoss: imageCount must be ≥ 1")
         self.network = network
         self.weight = weight
+        self.imageCount = imageCount
     }
 
-    /// The loss of logits [n, c, h, w] against targets of the same shape; ADDS ∂ℓ/∂z to
-    /// `logitGradient` when given.
-    public func value(logits: Activation, targets: UnsafePointer<Float>, addingGradientTo logitGradient: UnsafeMutablePointer<Float>?) -> Double {
-        precondition(Array(logits.shape.dropFirst()) == network.imageShape,
-                     "PerceptualLoss: logits \(logits.shape), expected [n] + \(network.imageShape)")
-        let n = logits.batchSize, size = logits.sampleSize, f = network.featureCount
+    /// The loss of logits [n, c, h, w] against targets of the same shape (over the first
+    /// min(n, imageCount) images); ADDS ∂ℓ/∂z to `logitGradient` when given.
+    public func value(logits all: Activation, targets: UnsafePointer<Float>, addingGradientTo logitGradient: UnsafeMutablePointer<Float>?) -> Double {
+        precondition(Array(all.shape.dropFirst()) == network.imageShape,
+                     "PerceptualLoss: logits \(all.shape), expected [n] + \(network.imageShape)")
+        let n = min(all.batchSize, imageCount ?? all.batchSize), size = all.sampleSize, f = network.featureCount
+        let logits = Activation(shape: [n] + Array(all.shape.dropFirst()), pointer: all.pointer)
         let p = probabilities.activation(logits.shape)
         for j in 0..<logits.count { p.pointer[j] = sigmoid(logits.pointer[j]) }
         return network.store.withContext(.inference) { context -> Double in

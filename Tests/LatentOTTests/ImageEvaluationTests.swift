@@ -136,3 +136,21 @@ func trainedBarClassifier() throws -> FeatureClassifier {
         #expect(abs(gaussian.scalars[4 * 9 + 3] - gaussian.scalars[4 * 9 + 5]) < 1e-7)
     }
 }
+
+@Suite struct ImageSharpeningTests {
+    /// Constant images stay constant; an edge gains contrast on both sides (undershoot clamped at 0,
+    /// overshoot at 1 only where the mask pushes past them); amount 0 changes nothing; bad settings are refused.
+    @Test func unsharpMaskRaisesEdgeContrast() throws {
+        let flat = Tensor(repeating: 0.4, shape: [1, 1, 8, 8])
+        #expect(ImageSharpening(amount: 2).apply(flat).scalars.allSatisfy { abs($0 - 0.4) < 1e-5 })
+        var edge = Tensor(zeros: [1, 1, 8, 8])
+        for y in 0..<8 { for x in 4..<8 { edge.scalars[y * 8 + x] = 0.6 } }
+        let sharpened = ImageSharpening(amount: 1).apply(edge)
+        #expect(sharpened.scalars[3 * 8 + 4] > 0.6 && sharpened.scalars[3 * 8 + 3] == 0, "\(sharpened.scalars[24..<32])")
+        #expect(sharpened.scalars[3 * 8 + 0] == 0 && abs(sharpened.scalars[3 * 8 + 7] - 0.6) < 1e-3)
+        #expect(sharpened.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(ImageSharpening(amount: 0).apply(edge) == edge)
+        #expect(throws: LatentOTError.self) { try ImageSharpening(amount: -1).validate() }
+        #expect(throws: LatentOTError.self) { try ImageSharpening(amount: 1, radius: .nan).validate() }
+    }
+}

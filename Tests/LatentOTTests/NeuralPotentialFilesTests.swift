@@ -144,4 +144,33 @@ import LatentOT
             "\(error)".contains("model/model.json: this folder holds a model trained with other settings")
         }
     }
+
+    /// A new sharpening is recorded without retraining anything and changes the decoded images (the
+    /// same codes); the VAE baseline trains for `vaeEpochs` without the perceptual term; model files
+    /// written before these settings existed still load.
+    @Test func sharpeningAndVAEEpochsAreBaselineSettings() throws {
+        let store = MemoryStore(location: "model")
+        let train = blobs(48, seed: 1), test = blobs(8, seed: 2)
+        var plain = configuration(baselines: ["vae"])
+        plain.vaeEpochs = 2
+        let first = try TrainingPipeline(configuration: plain).run(train: train, test: test, store: store)
+        let vaeReport = try store.readJSON(AutoencoderTrainingReport.self, named: "vae/report.json")
+        #expect(vaeReport.epochs.count == 2 && first.autoencoderReport.epochs.count == 1)
+        let before = try GenerativeModel(store: store).images(count: 6, generator: .ot, sampler: .pure, seed: 3).images
+
+        var sharpened = plain
+        sharpened.sharpening = ImageSharpening(amount: 1.5)
+        var started: [String] = []
+        _ = try TrainingPipeline(configuration: sharpened).run(train: train, test: test, store: store) { event in
+            if case .stageStarted(let stage) = event { started.append(stage) }
+        }
+        #expect(started == ["autoencoder", "vae"], "both only load their finished checkpoints")
+        let after = try GenerativeModel(store: store).images(count: 6, generator: .ot, sampler: .pure, seed: 3).images
+        #expect(after.scalars == ImageSharpening(amount: 1.5).apply(before).scalars && after.scalars != before.scalars)
+
+        var object = try JSONSerialization.jsonObject(with: store.files["model.json"]!) as! [String: Any]
+        object["sharpening"] = nil; object["vaeEpochs"] = nil
+        let older = try JSONDecoder().decode(PipelineConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(older.sharpening == nil && older.vaeEpochs == nil && older.vaeTraining.epochs == older.training.epochs)
+    }
 }

@@ -32,10 +32,50 @@ import TensorModule
             Issue.record("a temporary name of \(name.count + 12) characters was accepted")
         } catch let error as AtomicFileError {
             #expect(error.path == target.path)
-            #expect(error.description.contains("could not write 1000 bytes") && error.description.contains("too long"), "\(error)")
+            #expect(error.description.contains("could not write 1000 bytes: ") && error.reason.count > "could not write 1000 bytes: ".count, "\(error)")
             #expect(!error.description.contains("UserInfo"))
         }
         #expect(try Data(contentsOf: target) == Data("old".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [name])
+    }
+
+    /// A 64 KiB tmpfs (root only: mounted by the test, skipped where mounting is not allowed): a
+    /// write that does not fit fails with "No space left on device", keeps the old file and leaves
+    /// no temporary file, so a later command never finds a half-written one.
+    @Test(.enabled(if: AtomicFileTests.canMount)) func fullDiskLeavesNothingBehind() throws {
+        let folder = try #require(AtomicFileTests.smallFileSystem())
+        defer { _ = AtomicFileTests.shell("umount \(folder.path)") }
+        let target = folder.appendingPathComponent("heights.npy")
+        try AtomicFile.write(Data("old".utf8), to: target)
+        #expect(throws: AtomicFileError.self) { try AtomicFile.write(Data(repeating: 1, count: 1 << 20), to: target) }
+        do { try AtomicFile.write(Data(repeating: 1, count: 1 << 20), to: target) } catch let error as AtomicFileError {
+            #expect(error.description == "\(target.path): could not write 1048576 bytes: No space left on device")
+        }
+        #expect(try Data(contentsOf: target) == Data("old".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["heights.npy"])
+    }
+
+    static func shell(_ command: String) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command + " 2>/dev/null"]
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Whether this process may mount a tmpfs (root with the capability: this machine and CI).
+    static let canMount: Bool = {
+        guard let folder = smallFileSystem() else { return false }
+        _ = shell("umount \(folder.path)")
+        return true
+    }()
+
+    /// A fresh 64 KiB tmpfs, or nil where this process may not mount one.
+    static func smallFileSystem() -> URL? {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tmpfs-\(UUID().uuidString)")
+        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil,
+              shell("mount -t tmpfs -o size=64k tmpfs \(folder.path)") == 0 else { return nil }
+        return folder
     }
 }
