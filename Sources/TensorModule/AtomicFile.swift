@@ -28,6 +28,16 @@ public enum AtomicFile {
             return String(cString: strerror(Int32(underlying.code)))
         }
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        // Foundation on Linux reports some POSIX failures as Cocoa codes without the errno.
+        if let cocoa = error as? CocoaError {
+            switch cocoa.code {
+            case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
+            case .fileWriteNoPermission: return String(cString: strerror(EACCES))
+            case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
+            case .fileWriteInvalidFileName: return "invalid file name (\(String(cString: strerror(ENAMETOOLONG))) or a bad character)"
+            default: break
+            }
+        }
         return ns.localizedDescription
     }
 }
