@@ -60,18 +60,8 @@ public enum EvaluationClassifier {
                             log: (String) -> Void) throws -> (classifier: FeatureClassifier, record: Record?) {
         let entry = entryName(train)
         for store in stores {
-            guard let configurationData = try store.read(entry + "classifier.json") else { continue }
-            let configuration: FeatureClassifierConfiguration
-            do { configuration = try JSONDecoder().decode(FeatureClassifierConfiguration.self, from: configurationData) } catch {
-                throw LatentOTError.corruptFile(store.describe(entry + "classifier.json"), reason: JSONCoding.reason(error))
-            }
-            let model = try FeatureClassifier(configuration: configuration, seed: seed)
-            let weightsName = entry + "classifier.safetensors"
-            do { try model.loadParameters(from: try store.require(weightsName), source: store.describe(weightsName)) } catch let error as LatentOTError {
-                throw error
-            } catch {
-                throw LatentOTError.corruptFile(store.describe(weightsName), reason: "\(error)")
-            }
+            guard let model = try FeatureClassifierFiles.load(from: store, configurationName: entry + "classifier.json",
+                                                              weightsName: entry + "classifier.safetensors", seed: seed) else { continue }
             let record = try? store.readJSON(Record.self, named: entry + "report.json")
             return (model, record)
         }
@@ -95,9 +85,9 @@ public enum EvaluationClassifier {
                             configuration: configuration, testAccuracy: records.last?.testAccuracy, epochs: records)
         if let cache = stores.last {
             do {
-                try cache.write(model.safetensorsData(), named: entry + "classifier.safetensors")
                 try cache.writeJSON(record, named: entry + "report.json")
-                try cache.write(configuration.jsonData(), named: entry + "classifier.json")
+                try FeatureClassifierFiles.save(model, to: cache, configurationName: entry + "classifier.json",
+                                                weightsName: entry + "classifier.safetensors")
             } catch {
                 log("could not cache the evaluation classifier in \(cache.describe(entry)): \(error)")
             }

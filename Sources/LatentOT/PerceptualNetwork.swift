@@ -22,17 +22,8 @@ public enum PerceptualNetwork {
                                              found: "\(train.name) without labels")
         }
         let seed = seed ^ seedLabel
-        if let data = try store.read(prefix + configurationName) {
-            let configuration: FeatureClassifierConfiguration
-            do { configuration = try JSONDecoder().decode(FeatureClassifierConfiguration.self, from: data) } catch {
-                throw LatentOTError.corruptFile(store.describe(prefix + configurationName), reason: JSONCoding.reason(error))
-            }
-            let network = try FeatureClassifier(configuration: configuration, seed: seed)
-            do {
-                try network.loadParameters(from: try store.require(prefix + weightsName), source: store.describe(prefix + weightsName))
-            } catch let error as LatentOTError { throw error } catch {
-                throw LatentOTError.corruptFile(store.describe(prefix + weightsName), reason: "\(error)")
-            }
+        if let network = try FeatureClassifierFiles.load(from: store, configurationName: prefix + configurationName,
+                                                         weightsName: prefix + weightsName, seed: seed) {
             return network
         }
         let classCount = max(2, train.classCount ?? 1, (labels.max() ?? 0) + 1)
@@ -40,8 +31,7 @@ public enum PerceptualNetwork {
                                             seed: seed)
         FeatureClassifierTrainer(model: network, configuration: .recommended(imageCount: train.count, seed: seed))
             .fit(images: train.images, labels: labels)
-        try store.write(network.safetensorsData(), named: prefix + weightsName)
-        try store.write(network.configuration.jsonData(), named: prefix + configurationName)
+        try FeatureClassifierFiles.save(network, to: store, configurationName: prefix + configurationName, weightsName: prefix + weightsName)
         return network
     }
 }

@@ -99,7 +99,6 @@ public enum ModelFiles {
     public static let transport = "transport/"
     public static let vae = "vae/"
     public static let neuralPotential = "neural-potential/"
-    public static let classifier = "classifier/"
     public static let evaluation = "evaluation/"
     public static let summary = "report.json"
 }
