@@ -9,7 +9,7 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score generated images: Fréchet distance, precision/recall, classes covered, memorisation.",
-        discussion: "Without --samples, scores LatentOT (extended and pure) and the baselines; real and blurred test images give the scale. Writes DIR/evaluation/report.json and table.md.")
+        discussion: "Without --samples, scores LatentOT (extended, AE-OT uniform blend, pure), the autoencoder's reconstructions (the floor of every sampler) and the baselines; real and blurred test images give the scale. Each row: up to --sample-count images against 10,000 real training images in the features of the dataset's evaluation CNN (trained once per dataset, cached in ~/.cache/latentot/evaluators or $LATENTOT_CACHE; shipped for Fashion-MNIST and mnist-5k). Writes DIR/evaluation/report.json and table.md.")
 
     @Option(help: "Model folder written by `latentot train`.")
     var model: String
@@ -17,7 +17,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Images to score instead of the model's generators: .idx / .idx3-ubyte (uint8) or .npy (float32 n×c×h×w or uint8).")
     var samples: String?
 
-    @Option(help: "Generated images scored per generator.")
+    @Option(help: "Generated images scored per generator (the field's 10,000 by default).")
     var sampleCount: Int = 10_000
 
     @Option(help: "Also write the Markdown table to this file.")
