@@ -23,8 +23,15 @@ public enum AutoencoderFiles {
         } catch {
             throw LatentOTError.corruptFile(store.describe(configurationName), reason: JSONCoding.reason(error))
         }
-        let model = try makeAutoencoderModel(modelConfiguration)
         let weightData = try store.require(weightsName)
+        // A configuration asking for more float32 scalars than the weights file holds is refused
+        // before anything is allocated (a hostile [1, 100000, 100000] image shape asked for 20 TB).
+        let expected = modelConfiguration.storedScalarCount
+        guard expected <= weightData.count / 4 else {
+            throw LatentOTError.incompatible(store.describe(configurationName),
+                                             reason: "the model it describes has \(expected == Int.max ? "too many" : "\(expected)") parameters and statistics, but \(store.describe(weightsName)) holds \(weightData.count) bytes (at most \(weightData.count / 4) float32 values)")
+        }
+        let model = try makeAutoencoderModel(modelConfiguration)
         do { try model.loadParameters(from: weightData, source: store.describe(weightsName)) } catch {
             throw LatentOTError.corruptFile(store.describe(weightsName), reason: "\(error)")
         }

@@ -46,8 +46,16 @@ public struct AutoencoderConfiguration: Codable, Equatable, Sendable {
         kind = try c.decodeIfPresent(ModelKind.self, forKey: .kind) ?? .autoencoder
     }
 
-    /// Scalars per image.
-    public var imageSize: Int { imageShape.reduce(1, *) }
+    /// Scalars per image (saturating at `Int.max` for absurd shapes).
+    public var imageSize: Int { imageShape.reduce(1) { (product, side) in product.multipliedReportingOverflow(by: side).overflow ? Int.max : product * side } }
+
+    /// Parameters plus running statistics of the model (encoder and decoder), computed without
+    /// allocating them (saturating at `Int.max`): a loader compares it with the weights file first.
+    /// Call after `validate()`.
+    public var storedScalarCount: Int {
+        let (encoder, decoder) = Architectures.layers(self)
+        return saturatingSum(encoder.storedScalarCount, decoder.storedScalarCount)
+    }
 
     /// How a fresh model of this configuration draws its weights when none is asked for.
     ///
@@ -66,6 +74,10 @@ public struct AutoencoderConfiguration: Codable, Equatable, Sendable {
         guard imageShape.count == 3, imageShape.allSatisfy({ $0 > 0 }) else {
             throw NeuralNetError.invalidConfiguration(field: "imageShape", value: "\(imageShape)",
                                                       reason: "expected [channels, height, width], all positive")
+        }
+        guard imageSize <= 1 << 28 else {
+            throw NeuralNetError.invalidConfiguration(field: "imageShape", value: "\(imageShape)",
+                                                      reason: "expected at most 2^28 scalars per image")
         }
         guard latentDimension > 0 && latentDimension <= 65536 else {
             throw NeuralNetError.invalidConfiguration(field: "latentDimension", value: "\(latentDimension)",

@@ -206,3 +206,8 @@ public final class BatchNorm: Layer {
         return dx
     }
 }
+
+extension BatchNorm: StoredScalars {
+    /// γ and β, running mean and variance: 4 per feature.
+    public var storedScalarCount: Int { saturatingProduct(4, featureCount) }
+}

@@ -256,3 +256,17 @@ public final class ConvTranspose2D: Layer {
         return dx
     }
 }
+
+extension Conv2D: StoredScalars {
+    /// Weights out·in·k² plus biases out.
+    public var storedScalarCount: Int {
+        saturatingSum(saturatingProduct(outputChannels, inputChannels, kernelSize, kernelSize), outputChannels)
+    }
+}
+
+extension ConvTranspose2D: StoredScalars {
+    /// Weights in·out·k² plus biases out.
+    public var storedScalarCount: Int {
+        saturatingSum(saturatingProduct(inputChannels, outputChannels, kernelSize, kernelSize), outputChannels)
+    }
+}

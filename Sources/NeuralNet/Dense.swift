@@ -73,3 +73,8 @@ public final class Dense: Layer {
         return dx
     }
 }
+
+extension Dense: StoredScalars {
+    /// Weights in·out plus biases out.
+    public var storedScalarCount: Int { saturatingSum(saturatingProduct(inputSize, outputSize), outputSize) }
+}

@@ -61,6 +61,41 @@ extension Layer {
                                                    using generator: inout G) {}
 }
 
+/// Layers that keep scalars in a `ParameterStore` say how many before `register` allocates them, so
+/// a configuration read from a file can be checked against its weights file first.
+public protocol StoredScalars {
+    /// Parameters plus running statistics this layer registers.
+    var storedScalarCount: Int { get }
+}
+
+extension Sequence where Element == Layer {
+    /// Scalars the layers would register (parameters and statistics); layers without storage count 0.
+    /// Saturates at `Int.max` instead of trapping on absurd sizes.
+    public var storedScalarCount: Int {
+        reduce(0) { total, layer in
+            let (sum, overflow) = total.addingReportingOverflow((layer as? StoredScalars)?.storedScalarCount ?? 0)
+            return overflow ? Int.max : sum
+        }
+    }
+}
+
+/// a·b·c… saturating at `Int.max`.
+func saturatingProduct(_ factors: Int...) -> Int {
+    var product = 1
+    for factor in factors {
+        let (value, overflow) = product.multipliedReportingOverflow(by: factor)
+        if overflow { return Int.max }
+        product = value
+    }
+    return product
+}
+
+/// a + b saturating at `Int.max`.
+func saturatingSum(_ a: Int, _ b: Int) -> Int {
+    let (value, overflow) = a.addingReportingOverflow(b)
+    return overflow ? Int.max : value
+}
+
 /// Draws a weight tensor and its bias following `initialization`.
 func initialWeights<G: RandomNumberGenerator>(count: Int, fanIn: Int, fanOut: Int, _ initialization: Initialization,
                                               using generator: inout G) -> [Float] {

@@ -132,3 +132,26 @@ import NeuralNet
         #expect(plain.parameters != perceptual.parameters)
     }
 }
+
+@Suite struct StoredScalarCountTests {
+    /// The count computed from the configuration equals what building the model allocates, for every
+    /// architecture and kind; absurd sizes saturate instead of trapping.
+    @Test(arguments: [
+        AutoencoderConfiguration(architecture: .mlp, imageShape: [1, 28, 28], latentDimension: 5),
+        AutoencoderConfiguration(architecture: .conv, imageShape: [1, 28, 28], latentDimension: 7, baseWidth: 4),
+        AutoencoderConfiguration(architecture: .conv, imageShape: [3, 64, 64], latentDimension: 6, baseWidth: 2),
+        AutoencoderConfiguration(architecture: .conv, imageShape: [1, 28, 28], latentDimension: 3, baseWidth: 4, kind: .vae),
+    ])
+    func countMatchesTheBuiltModel(_ configuration: AutoencoderConfiguration) throws {
+        let model = try makeAutoencoderModel(configuration)
+        #expect(configuration.storedScalarCount == model.store.parameters.count + model.store.statistics.count)
+    }
+
+    @Test func absurdShapesAreRefusedOrSaturate() throws {
+        let huge = AutoencoderConfiguration(architecture: .mlp, imageShape: [1, 100_000, 100_000], latentDimension: 8)
+        #expect(throws: NeuralNetError.self) { try huge.validate() }
+        let wide = AutoencoderConfiguration(architecture: .conv, imageShape: [1, 28, 28], latentDimension: 65536, baseWidth: 4096)
+        try wide.validate()
+        #expect(wide.storedScalarCount > 1 << 34)
+    }
+}
