@@ -23,6 +23,15 @@ final class FolderStore: ArtifactStore {
         }
     }
 
+    /// Throws the error `init(_:create:)` would give when `path` exists and is not a folder, without
+    /// creating anything: output options are checked before long work.
+    static func refuseFile(at path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue {
+            throw LatentOTError.invalidValue(field: path, expected: "a folder", found: "a file")
+        }
+    }
+
     func read(_ name: String) throws -> Data? {
         let url = folder.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }

@@ -126,6 +126,9 @@ struct TransportSolveCommand: ParsableCommand {
 
     func run() throws {
         if distributed { return try runDistributed() } // DistributedSolve.swift
+        // An --out that names a file fails before the solve (the folder itself is made only once the
+        // inputs are read, so a refused input leaves nothing behind).
+        try FolderStore.refuseFile(at: out)
         let (values, rows) = try CodesFile.read(codes)
         let dimension = values.count / rows
         let targetWeights = try weights.map { try WeightsFile.read($0, count: rows) }

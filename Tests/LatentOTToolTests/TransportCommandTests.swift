@@ -43,6 +43,19 @@ import Foundation
         #expect(!FileManager.default.fileExists(atPath: out.path), "nothing written to --out")
     }
 
+    /// An --out that names an existing file is refused before the solve starts (it failed only after
+    /// the whole solve), and the file is left as it was.
+    @Test func outOntoAFileIsRefusedBeforeSolving() throws {
+        let folder = try ToolRunner.temporaryFolder()
+        let file = folder.appendingPathComponent("codes.npy"), out = folder.appendingPathComponent("taken")
+        try ToolRunner.writeNumpy(file, descr: "<f4", shape: [60, 3], payload: ToolRunner.float32Payload(codes()))
+        try Data("mine".utf8).write(to: out)
+        let result = try ToolRunner.run(["transport", "solve", "--codes", file.path, "--out", out.path])
+        #expect(result.status != 0 && result.error.contains(out.path) && result.error.contains("a folder"), "\(result.error)")
+        #expect(!result.error.contains("solve M="), "no solve ran: \(result.error)")
+        #expect(try Data(contentsOf: out) == Data("mine".utf8))
+    }
+
     static func weights(_ name: String) -> [Double] {
         switch name {
         case "negative":
