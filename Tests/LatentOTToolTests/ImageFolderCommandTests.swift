@@ -67,6 +67,12 @@ import ImageFormats
         #expect(decode.status == 0, "\(decode.error)")
         #expect(decode.output.contains("wrote 36 images of shape [3, 64, 64]"), "\(decode.output)")
 
+        // A count beyond the memory available is refused before any work (10^7 images of 64×64×3
+        // would need about 1 TB; 1,500,000 Fashion-MNIST images ran 84 s and then aborted).
+        let tooMany = try ToolRunner.run(["sample", "--model", model.path, "--count", "10000000", "--out", folder.appendingPathComponent("x.npy").path])
+        #expect(tooMany.status != 0 && tooMany.error.contains("memory available") && tooMany.error.contains("sample in parts"), "\(tooMany.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.npy").path))
+
         // Scoring a file of too few images is refused before anything is written (it scored Fréchet
         // 0.00 and memorisation -nan with exit 0, overwriting the report).
         let few = folder.appendingPathComponent("few.npy")
