@@ -18,7 +18,11 @@ final class FolderStore: ArtifactStore {
             throw LatentOTError.invalidValue(field: path, expected: "a folder", found: "a file")
         }
         if !exists {
-            guard create else { throw LatentOTError.missingFile(path) }
+            // Nothing there at all is not an incomplete folder: say what was expected.
+            guard create else {
+                throw LatentOTError.invalidValue(field: path, expected: "an existing folder (a model written by `latentot train`, an autoencoder, or a `transport solve` solution)",
+                                                 found: "nothing at that path")
+            }
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
     }

@@ -67,6 +67,11 @@ import ImageFormats
         #expect(decode.status == 0, "\(decode.error)")
         #expect(decode.output.contains("wrote 36 images of shape [3, 64, 64]"), "\(decode.output)")
 
+        // A model folder that does not exist is named as such (it was called "incomplete").
+        let absent = try ToolRunner.run(["sample", "--model", folder.appendingPathComponent("absent").path, "--count", "3",
+                                         "--out", folder.appendingPathComponent("y.png").path])
+        #expect(absent.status != 0 && absent.error.contains("nothing at that path") && !absent.error.contains("incomplete"), "\(absent.error)")
+
         // A count beyond the memory available is refused before any work (10^7 images of 64×64×3
         // would need about 1 TB; 1,500,000 Fashion-MNIST images ran 84 s and then aborted).
         let tooMany = try ToolRunner.run(["sample", "--model", model.path, "--count", "10000000", "--out", folder.appendingPathComponent("x.npy").path])
