@@ -93,7 +93,7 @@ public struct EvaluationJob {
         let (real, blurred) = evaluation.calibration()
         rows += [real, blurred]
         let featureSpace = train.labels == nil ? "untrained CNN (random features)"
-            : "128-d penultimate layer of the evaluation CNN (widths 32-64-128, \(record?.trainer.epochs ?? 0) epochs with flips and shifts, recipe v\(EvaluationClassifier.recipeVersion), seed \(EvaluationClassifier.seed); no training loss uses it)"
+            : "\(classifier.featureCount)-d penultimate layer of the evaluation CNN (base width \(classifier.configuration.baseWidth), \(record?.trainer.epochs ?? 0) epochs with flips and shifts, recipe v\(EvaluationClassifier.recipeVersion), seed \(EvaluationClassifier.seed); no training loss uses it)"
         let summary = EvaluationSummary(dataset: model.configuration.dataset, featureSpace: featureSpace,
                                         classifierTestAccuracy: evaluation.classifierTestAccuracy, seed: seed, rows: rows,
                                         extendedAcceptanceRate: acceptance)
@@ -105,11 +105,8 @@ public struct EvaluationJob {
     /// The autoencoder's reconstructions of a seeded subset of `count` training codes: the images
     /// the pure map returns, and the ceiling of every sampler's quality.
     func reconstructions(model: GenerativeModel, count: Int) -> Tensor {
-        let codes = model.transport.codes, d = model.transport.dimension, m = codes.count / d
-        var rng = SeededGenerator.stream(seed: seed, label: 0xF100)
-        let chosen = m > count ? Array(Shuffle.permutation(count: m, using: &rng).prefix(count)).sorted() : Array(0..<m)
-        var subset = [Float](); subset.reserveCapacity(chosen.count * d)
-        for i in chosen { subset += codes[(i * d)..<((i + 1) * d)] }
-        return model.decode(subset)
+        let d = model.transport.dimension
+        let codes = Tensor(shape: [model.transport.codes.count / d, d], scalars: model.transport.codes)
+        return model.decode(ImageEvaluation.seededSubset(codes, count: count, seed: seed, label: 0xF100).scalars)
     }
 }

@@ -5,7 +5,7 @@ import Datasets
 
 /// The frozen classifier inside an autoencoder's perceptual term (`PerceptualLoss`): the small
 /// `FeatureClassifier` (base width 16, 128 features), trained for about 20,000 image presentations
-/// (2 epochs on Fashion-MNIST, ≈ 91 %, ≈ 30 s on 2 cores) from a seed of its own. It is kept beside
+/// (2 epochs on Fashion-MNIST, ≈ 91 %, ≈ 55 s on this project's 2-core machines) from a seed of its own. It is kept beside
 /// the autoencoder (`perceptual-network.json` and `.safetensors`) so a resumed run uses the same one.
 /// It differs from the evaluation's network (`EvaluationClassifier`: width 32, other seed and recipe),
 /// so the metrics do not reward fitting the very features they measure.

@@ -43,9 +43,6 @@ struct EvaluateCommand: ParsableCommand {
                 throw LatentOTError.invalidValue(field: "\(path): images", expected: "at least \(minimum) images to score",
                                                  found: "\(images.shape[0])")
             }
-            if let bad = images.scalars.firstIndex(where: { !$0.isFinite }) {
-                throw LatentOTError.invalidValue(field: "\(path): value \(bad)", expected: "finite pixels", found: "\(images.scalars[bad])")
-            }
         }
         settings.sampleCount = sampleCount
         settings.seed = seedOption.seed

@@ -12,12 +12,8 @@ final class FolderStore: ArtifactStore {
     /// Opens (and with `create`, makes) the folder.
     init(_ path: String, create: Bool) throws {
         folder = URL(fileURLWithPath: path)
-        var isFolder: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-        if exists && !isFolder.boolValue {
-            throw LatentOTError.invalidValue(field: path, expected: "a folder", found: "a file")
-        }
-        if !exists {
+        try Self.refuseFile(at: path)
+        if !FileManager.default.fileExists(atPath: path) {
             // Nothing there at all is not an incomplete folder: say what was expected.
             guard create else {
                 throw LatentOTError.invalidValue(field: path, expected: "an existing folder (a model written by `latentot train`, an autoencoder, or a `transport solve` solution)",

@@ -47,7 +47,7 @@ public struct AutoencoderConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Scalars per image (saturating at `Int.max` for absurd shapes).
-    public var imageSize: Int { imageShape.reduce(1) { (product, side) in product.multipliedReportingOverflow(by: side).overflow ? Int.max : product * side } }
+    public var imageSize: Int { saturatingProduct(imageShape) }
 
     /// Parameters plus running statistics of the model (encoder and decoder), computed without
     /// allocating them (saturating at `Int.max`): a loader compares it with the weights file first.

@@ -50,7 +50,8 @@ public final class FeatureClassifierTrainer {
         }
 
         /// The evaluation classifier's recipe: 15 epochs of batch 128, Adam 2e-3 decayed by a cosine to
-        /// 0, random flips and shifts of up to 2 pixels (93.6 % test accuracy on Fashion-MNIST at base width 32).
+        /// 0, random flips and shifts of up to 2 pixels (93.7 % test accuracy on Fashion-MNIST at base width 32,
+        /// 97.0 % on mnist-5k).
         public static func evaluation(seed: UInt64 = 0) -> Configuration {
             Configuration(epochs: 15, batchSize: 128, learningRate: 2e-3, seed: seed, cosineSchedule: true,
                           augmentation: ImageAugmentation())

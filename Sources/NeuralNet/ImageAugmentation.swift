@@ -1,11 +1,13 @@
 import TensorModule
 
-/// Random label-preserving changes of training images, drawn from a seeded generator: a horizontal
-/// flip with probability `flipProbability` and a translation by up to `maximumShift` pixels in each
-/// direction (uncovered pixels become 0, the background of IDX-style images).
+/// Random changes of training images, drawn from a seeded generator: a horizontal flip with
+/// probability `flipProbability` and a translation by up to `maximumShift` pixels in each direction
+/// (uncovered pixels become 0, the background of IDX-style images). Flips keep a garment's class but
+/// not a digit's; shifts keep both.
 ///
-/// Used to train the evaluation classifier, whose accuracy rises from ≈ 91 % to ≥ 93 % on
-/// Fashion-MNIST with it (a network that has seen shifted images also judges shifted samples fairly).
+/// Part of the evaluation classifier's recipe (93.7 % on Fashion-MNIST with width 32 and 15 epochs;
+/// the 2-epoch width-16 classifier without it had 90.5 %; the augmentation's own share was not
+/// measured apart).
 public struct ImageAugmentation: Codable, Equatable, Sendable {
     public var flipProbability: Double
     public var maximumShift: Int

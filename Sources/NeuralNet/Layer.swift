@@ -72,15 +72,15 @@ extension Sequence where Element == Layer {
     /// Scalars the layers would register (parameters and statistics); layers without storage count 0.
     /// Saturates at `Int.max` instead of trapping on absurd sizes.
     public var storedScalarCount: Int {
-        reduce(0) { total, layer in
-            let (sum, overflow) = total.addingReportingOverflow((layer as? StoredScalars)?.storedScalarCount ?? 0)
-            return overflow ? Int.max : sum
-        }
+        reduce(0) { saturatingSum($0, ($1 as? StoredScalars)?.storedScalarCount ?? 0) }
     }
 }
 
 /// a·b·c… saturating at `Int.max`.
-func saturatingProduct(_ factors: Int...) -> Int {
+func saturatingProduct(_ factors: Int...) -> Int { saturatingProduct(factors) }
+
+/// The product of non-negative `factors`, saturating at `Int.max`.
+func saturatingProduct(_ factors: [Int]) -> Int {
     var product = 1
     for factor in factors {
         let (value, overflow) = product.multipliedReportingOverflow(by: factor)

@@ -172,5 +172,9 @@ import LatentOT
         object["sharpening"] = nil; object["vaeEpochs"] = nil
         let older = try JSONDecoder().decode(PipelineConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
         #expect(older.sharpening == nil && older.vaeEpochs == nil && older.vaeTraining.epochs == older.training.epochs)
+        #expect(older.vaeConfiguration.architecture == .mlp && older.vaeConfiguration.kind == .vae)
+        var conv = older
+        conv.vaeArchitecture = .conv
+        #expect(conv.vaeConfiguration.architecture == .conv && conv.hasSameModel(as: older))
     }
 }

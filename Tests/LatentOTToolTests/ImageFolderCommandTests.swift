@@ -86,5 +86,12 @@ import ImageFormats
         let evaluate = try ToolRunner.run(["evaluate", "--model", model.path, "--samples", few.path])
         #expect(evaluate.status != 0 && evaluate.error.contains("at least 10 images"), "\(evaluate.error)")
         #expect(!FileManager.default.fileExists(atPath: model.appendingPathComponent("evaluation/report.json").path))
+        // NaN pixels are refused with the file and the position named (by the .npy reader).
+        var pixels = [Float](repeating: 0.5, count: 12 * 3 * 64 * 64)
+        pixels[100] = .nan
+        let nan = folder.appendingPathComponent("nan.npy")
+        try ToolRunner.writeNumpy(nan, descr: "<f4", shape: [12, 3, 64, 64], payload: ToolRunner.float32Payload(pixels))
+        let refused = try ToolRunner.run(["evaluate", "--model", model.path, "--samples", nan.path])
+        #expect(refused.status != 0 && refused.error.contains("nan.npy") && refused.error.contains("finite values") && refused.error.contains("index 100"), "\(refused.error)")
     }
 }

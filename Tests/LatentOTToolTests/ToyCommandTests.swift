@@ -80,6 +80,11 @@ import Foundation
         (["sample", "--model", "m", "--out", "x.png", "--sampler", "extended", "--rejected", "keep"], "--rejected"),
         (["transport", "solve", "--codes", "c.npy", "--out", "o", "--max-points", "0"], "--max-points"),
         (["transport", "solve", "--codes", "c.npy", "--out", "o", "--method", "bisection"], "--method"),
+        (["train", "--data", "mnist", "--out", "o", "--sharpen", "-1"], "--sharpen"),
+        (["train", "--data", "mnist", "--out", "o", "--sharpen-radius", "0"], "--sharpen"),
+        (["train", "--data", "mnist", "--out", "o", "--vae-epochs", "-1"], "--vae-epochs"),
+        (["train", "--data", "mnist", "--out", "o", "--perceptual-images", "0"], "--perceptual-images"),
+        (["train", "--data", "mnist", "--out", "o", "--perceptual-weight", "nan"], "--perceptual-weight"),
     ])
     func badFlagsAreExplained(arguments: [String], expected: String) throws {
         let result = try ToolRunner.run(arguments, in: try ToolRunner.temporaryFolder())

@@ -58,6 +58,14 @@ import NeuralNet
         let atTarget = zero.withUnsafeMutableBufferPointer { value(loss, logits, exact, gradient: $0.baseAddress!) }
         #expect(atTarget < 1e-9 && zero.allSatisfy { abs($0) < 1e-6 })
 
+        // With imageCount 1 only the first image counts: the second one's logits get no gradient, and
+        // the value is the full loss of the first image alone.
+        let first = PerceptualLoss(network: loss.network, weight: 0.7, imageCount: 1)
+        var partial = [Float](repeating: 0, count: 128)
+        let partialValue = partial.withUnsafeMutableBufferPointer { value(first, logits, targets, gradient: $0.baseAddress!) }
+        #expect(partial[64...].allSatisfy { $0 == 0 } && partial[..<64].contains { $0 != 0 })
+        #expect(partialValue > 0 && abs(partialValue - value(first, logits, targets)) < 1e-12)
+
         let doubled = PerceptualLoss(network: loss.network, weight: 1.4)
         #expect(abs(value(doubled, logits, targets) - 2 * value(loss, logits, targets)) < 1e-9 * value(loss, logits, targets) + 1e-12)
     }

@@ -45,6 +45,11 @@ import Transport
         for (a, b) in zip(back, codes) { #expect(abs(a - b) < 1e-4) }
         #expect(throws: TransportError.self) { _ = try CodeNormalization(fitting: [], dimension: 2) }
         #expect(throws: TransportError.self) { _ = try CodeNormalization(fitting: [1, .nan], dimension: 2) }
+        // Codes near ±3e38 made the extended sampler write ±inf: beyond 1e30 they are refused, naming the entry.
+        #expect { _ = try CodeNormalization(fitting: [1, 2, -3e38, 4], dimension: 2) } throws: { error in
+            "\(error)".contains("codes[1][0]") && "\(error)".contains("1e30")
+        }
+        _ = try CodeNormalization(fitting: [1, 2, -1e30, 4], dimension: 2)
     }
 }
 
