@@ -62,8 +62,10 @@ public struct AutoencoderTrainingJob {
         if trainerConfiguration.perceptualWeight > 0, let autoencoder = model as? Autoencoder {
             let network = try PerceptualNetwork.loadOrTrain(train: train, test: test, store: store, prefix: prefix,
                                                             seed: trainerConfiguration.seed)
-            autoencoder.perceptualLoss = PerceptualLoss(network: network, weight: trainerConfiguration.perceptualWeight,
-                                                        imageCount: trainerConfiguration.perceptualImages)
+            let loss = PerceptualLoss(network: network, weight: trainerConfiguration.perceptualWeight,
+                                      imageCount: trainerConfiguration.perceptualImages)
+            loss.rememberTargets(train.images)
+            autoencoder.perceptualLoss = loss
         }
         if resume, let data = try store.read(prefix + AutoencoderFiles.checkpoint) {
             let state: TrainerState

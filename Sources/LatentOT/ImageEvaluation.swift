@@ -100,6 +100,8 @@ public final class ImageEvaluation {
     public let referenceImages: Tensor
     /// Their features, flat [r × featureCount].
     let referenceFeatures: [Float]
+    /// Their k-th nearest-neighbour radii (precision's real manifold), computed once.
+    let referenceRadii: [Float]
     /// Test images [m, c, h, w] for calibration (never trained on).
     public let heldOutImages: Tensor
     let trainingPixels: [Float]
@@ -137,6 +139,7 @@ public final class ImageEvaluation {
         referenceImages = ImageEvaluation.seededSubset(trainingImages, count: settings.referenceCount, seed: settings.seed, label: 0xE7A1)
         heldOutImages = ImageEvaluation.seededSubset(testImages, count: settings.referenceCount, seed: settings.seed, label: 0xE7A4)
         referenceFeatures = classifier.features(referenceImages).scalars
+        referenceRadii = PrecisionRecall.radii(referenceFeatures, dimension: classifier.featureCount, k: settings.neighbourCount)
 
         let training: Tensor
         if let limit = settings.memorisationTrainingCount, limit < trainingImages.shape[0] {
@@ -164,11 +167,10 @@ public final class ImageEvaluation {
         return images.gatherRows(Array(Shuffle.permutation(count: images.shape[0], using: &rng).prefix(count)).sorted())
     }
 
-    /// Distance of each query row to its nearest reference row.
+    /// Distance of each query row to its nearest reference row (exact; pruned by a principal-subspace
+    /// bound in pixel space, where the full scan would dominate the evaluation's time).
     static func nearestDistances(_ queries: [Float], _ references: [Float], dimension: Int) -> [Float] {
-        NearestNeighbours.scan(queries: queries, references: references, dimension: dimension, initial: Float.infinity) { best, _, _, squared in
-            if squared < best { best = squared }
-        }.map { $0.squareRoot() }
+        PrunedNearestNeighbours.distances(queries: queries, references: references, dimension: dimension)
     }
 
     /// The value at index ⌊count·p⌋ of the sorted distances (the rule of `Metrics.Memorisation`).
@@ -191,7 +193,7 @@ public final class ImageEvaluation {
         let (featureTensor, logits) = classifier.featuresAndLogits(scored)
         let features = featureTensor.scalars
         let frechet = FrechetDistance.compute(features, referenceFeatures, dimension: f)
-        let precisionRecall = PrecisionRecall(real: referenceFeatures, generated: features, dimension: f, k: settings.neighbourCount)
+        let precisionRecall = PrecisionRecall(real: referenceFeatures, realRadii: referenceRadii, generated: features, dimension: f, k: settings.neighbourCount)
         var histogram = [Int](repeating: 0, count: k)
         for c in FeatureClassifier.argmax(logits) { histogram[c] += 1 }
         let covered = histogram.filter { Double($0) >= settings.minimumClassShare * Double(n) && $0 > 0 }.count

@@ -147,12 +147,15 @@ public final class BatchNorm: Layer {
         let dGamma = context.gradients + weightOffset, dBeta = context.gradients + biasOffset
         let training = lastMode == .training
         let needsInput = context.needsInputGradient
+        // In inference with no parameter gradients the sums are not needed: dx = γ/σ · dy.
+        let needsSums = training || context.needsParameterGradients
         inverseStd.withUnsafeBufferPointer { invStd in
             let invStd = invStd.baseAddress!
             channels(inner == 1 ? 64 : 1) { range in
                 var sumDy = [Double](repeating: 0, count: range.count)
                 var sumDyXh = [Double](repeating: 0, count: range.count)
-                if inner == 1 {
+                if !needsSums {
+                } else if inner == 1 {
                     for i in 0..<n {
                         let g = dy.pointer + i * C, h = xh + i * C
                         for c in range {
@@ -172,9 +175,11 @@ public final class BatchNorm: Layer {
                         sumDyXh[c - range.lowerBound] = b
                     }
                 }
-                for c in range {
-                    dGamma[c] += Float(sumDyXh[c - range.lowerBound])
-                    dBeta[c] += Float(sumDy[c - range.lowerBound])
+                if context.needsParameterGradients {
+                    for c in range {
+                        dGamma[c] += Float(sumDyXh[c - range.lowerBound])
+                        dBeta[c] += Float(sumDy[c - range.lowerBound])
+                    }
                 }
                 guard needsInput else { return }
                 if inner == 1 {

@@ -104,10 +104,12 @@ public final class Conv2D: Layer {
         parallelFor(n, minimum: 1) { range in
             Im2Col.toChannelMajor(dy.pointer, channels: co, plane: P, images: range, into: dyT, ld: NP)
         }
-        addRowSums(dyT, rows: co, columns: NP, ld: NP, into: context.gradients + biasOffset)
         let col = columns.pointer
-        ParallelGEMM.sgemm(.none, .transpose, m: co, n: K, k: NP, a: dyT, lda: NP, b: col, ldb: NP,
-                           beta: 1, c: context.gradients + weightOffset, ldc: K)
+        if context.needsParameterGradients {
+            addRowSums(dyT, rows: co, columns: NP, ld: NP, into: context.gradients + biasOffset)
+            ParallelGEMM.sgemm(.none, .transpose, m: co, n: K, k: NP, a: dyT, lda: NP, b: col, ldb: NP,
+                               beta: 1, c: context.gradients + weightOffset, ldc: K)
+        }
         let dx = inputGradient.activation(x.shape)
         guard context.needsInputGradient else { return dx }
         ParallelGEMM.sgemm(.transpose, .none, m: K, n: NP, k: co, a: context.parameters + weightOffset, lda: K,
@@ -233,7 +235,7 @@ public final class ConvTranspose2D: Layer {
             for i in range { Im2Col.lower(dy.pointer + i * image, g, into: col + i * hw, ld: NHW) }
         }
         let db = context.gradients + biasOffset
-        parallelFor(co, minimum: 1) { range in
+        if context.needsParameterGradients { parallelFor(co, minimum: 1) { range in
             for c in range {
                 var total = 0.0
                 for i in 0..<n {
@@ -242,9 +244,8 @@ public final class ConvTranspose2D: Layer {
                 db[c] += Float(total)
             }
         }
-        let xT = channelMajor.pointer
-        ParallelGEMM.sgemm(.none, .transpose, m: ci, n: K, k: NHW, a: xT, lda: NHW, b: col, ldb: NHW,
-                           beta: 1, c: context.gradients + weightOffset, ldc: K)
+        ParallelGEMM.sgemm(.none, .transpose, m: ci, n: K, k: NHW, a: channelMajor.pointer, lda: NHW, b: col, ldb: NHW,
+                           beta: 1, c: context.gradients + weightOffset, ldc: K) }
         let dx = inputGradient.activation(x.shape)
         guard context.needsInputGradient else { return dx }
         let dxT = inputGradientT.reserve(ci * NHW)

@@ -57,18 +57,19 @@ public final class Dense: Layer {
         precondition(dy.shape == [n, out], "Dense.backward: gradient shape \(dy.shape), expected \([n, out])")
         let dw = context.gradients + weightOffset, db = context.gradients + biasOffset
         let dx = inputGradient.activation(x.shape)
-        var tasks = ParallelGEMM.blocks(.transpose, .none, m: out, n: inp, k: n, a: dy.pointer, lda: out,
-                                        b: x.pointer, ldb: inp, beta: 1, c: dw, ldc: inp)
+        let parameters = context.needsParameterGradients
+        var tasks = parameters ? ParallelGEMM.blocks(.transpose, .none, m: out, n: inp, k: n, a: dy.pointer, lda: out,
+                                                     b: x.pointer, ldb: inp, beta: 1, c: dw, ldc: inp) : []
         if context.needsInputGradient {
             tasks += ParallelGEMM.blocks(.none, .none, m: n, n: inp, k: out, a: dy.pointer, lda: out,
                                          b: context.parameters + weightOffset, ldb: inp, c: dx.pointer, ldc: inp)
         }
-        tasks.append {
+        if parameters { tasks.append {
             for i in 0..<n {
                 let row = dy.pointer + i * out
                 for j in 0..<out { db[j] += row[j] }
             }
-        }
+        } }
         ParallelGEMM.run(tasks)
         return dx
     }

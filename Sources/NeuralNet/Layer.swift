@@ -25,6 +25,9 @@ public struct LayerContext {
     public let statistics: UnsafeMutablePointer<Float>
     /// `false` lets a layer skip computing its input gradient (the first layer of a model).
     public var needsInputGradient: Bool = true
+    /// `false` lets layers skip their parameter gradients (a frozen network that only passes
+    /// gradients through, as in `PerceptualLoss`); `context.gradients` is then left untouched.
+    public var needsParameterGradients: Bool = true
 }
 
 /// How weights are drawn when a layer is registered.

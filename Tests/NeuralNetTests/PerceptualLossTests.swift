@@ -69,6 +69,57 @@ import NeuralNet
         let doubled = PerceptualLoss(network: loss.network, weight: 1.4)
         #expect(abs(value(doubled, logits, targets) - 2 * value(loss, logits, targets)) < 1e-9 * value(loss, logits, targets) + 1e-12)
     }
+
+    /// Remembered targets give the same loss and gradient as computing their features each step,
+    /// whether all, some or none of a batch's targets are remembered.
+    @Test func rememberedTargetsGiveTheSameLoss() throws {
+        let (loss, logits, targets) = try setting()
+        var plainGradient = [Float](repeating: 0, count: 128)
+        let plain = plainGradient.withUnsafeMutableBufferPointer { value(loss, logits, targets, gradient: $0.baseAddress!) }
+        for remembered in [[0, 1], [1], []] {
+            let cached = PerceptualLoss(network: loss.network, weight: 0.7)
+            let rows = remembered.flatMap { Array(targets[($0 * 64)..<($0 * 64 + 64)]) }
+            cached.rememberTargets(Tensor(shape: [remembered.count, 1, 8, 8], scalars: rows))
+            var gradient = [Float](repeating: 0, count: 128)
+            let cachedValue = gradient.withUnsafeMutableBufferPointer { value(cached, logits, targets, gradient: $0.baseAddress!) }
+            #expect(abs(cachedValue - plain) <= 1e-5 * plain, "remembered \(remembered)")
+            #expect(zip(gradient, plainGradient).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "remembered \(remembered)")
+        }
+    }
+
+    /// The frozen network only passes gradients through: its own gradient buffer is never written
+    /// (the layers skip dW, db, dγ, dβ), and skipping them does not change ∂ℓ/∂z.
+    @Test func frozenNetworkGradientsAreNotComputed() throws {
+        let (loss, logits, targets) = try setting()
+        let count = loss.network.store.gradients.count
+        loss.network.store.gradients = [Float](repeating: 7, count: count)
+        var gradient = [Float](repeating: 0, count: 128)
+        _ = gradient.withUnsafeMutableBufferPointer { value(loss, logits, targets, gradient: $0.baseAddress!) }
+        #expect(loss.network.store.gradients.allSatisfy { $0 == 7 })
+        #expect(gradient.contains { $0 != 0 })
+
+        // The same backward pass with parameter gradients on gives the same input gradient.
+        let network = loss.network, n = 2
+        var z = logits.map { sigmoid($0) }
+        let (withParameters, withoutParameters) = z.withUnsafeMutableBufferPointer { zp -> ([Float], [Float]) in
+            let x = Activation(shape: [n, 1, 8, 8], pointer: zp.baseAddress!)
+            func inputGradient(parameters: Bool) -> [Float] {
+                network.store.withContext(.inference) { frozen in
+                    var context = frozen
+                    context.needsParameterGradients = parameters
+                    let features = network.body.forward(x, context)
+                    var ones = [Float](repeating: 1, count: features.count)
+                    return ones.withUnsafeMutableBufferPointer { op in
+                        let dx = network.body.backward(Activation(shape: features.shape, pointer: op.baseAddress!), context)
+                        return Array(UnsafeBufferPointer(start: dx.pointer, count: dx.count))
+                    }
+                }
+            }
+            return (inputGradient(parameters: true), inputGradient(parameters: false))
+        }
+        #expect(withParameters == withoutParameters)
+        #expect(network.store.gradients.contains { $0 != 7 })
+    }
 }
 
 @Suite struct ImageAugmentationTests {
