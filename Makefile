@@ -36,13 +36,12 @@ build: deps
 run: build
 	./scripts/run-main-job.sh $(BIN)
 
-## The whole suite, release mode (the numerics are heavy), one test at a time: OpenBLAS's thread count
-## is process-wide, and a test that changes it while another multiplies changes that one's last bits
-## (seen once as a same-seed test failing on 1e-10 of an energy).
+## The whole suite, release mode (the numerics are heavy), tests in parallel: nothing process-wide
+## changes while they run (OpenBLAS is set to one thread once; work is split by problem size).
 ## With Open MPI present this includes the distributed solver's tests, mpirun runs among them.
 test: deps
 	$(MPI_SETTING) $(SWIFT) build -c release --build-tests
-	$(MPI_SETTING) $(SWIFT) test -c release --skip-build --no-parallel
+	$(MPI_SETTING) $(SWIFT) test -c release --skip-build
 
 ## Benchmarks against baselines measured in the same run (docs/benchmarks.md). FULL=1 also runs the
 ## reference solver to the tolerance and records its steps; BENCH_ARGS passes more flags (e.g. --quick).

@@ -13,13 +13,13 @@ echo "== eight Gaussians (the paper's toy)"
 
 echo "== Fashion-MNIST: train (autoencoder, OT, VAE and neural-potential baselines)"
 # The conv autoencoder (width 32) with the perceptual term (features of a small classifier trained
-# first, not the evaluation's network; on 32 images of each batch) and a cosine schedule, then the
+# first, not the evaluation's network; on every image of each batch) and a cosine schedule, then the
 # unsharp mask after the decoder: its reconstructions are the ceiling of every sampler (README).
 # The VAE baseline is the MLP one (the conv VAE would not fit the 10 minutes).
 "$BIN" train --data fashion-mnist --architecture "${ARCHITECTURE:-conv}" --epochs "${EPOCHS:-5}" --cosine-schedule \
-  --perceptual-weight "${PERCEPTUAL_WEIGHT:-1}" --perceptual-images "${PERCEPTUAL_IMAGES:-32}" --sharpen "${SHARPEN:-0.5}" \
-  --vae-architecture mlp --vae-epochs "${VAE_EPOCHS:-5}" --neural-potential-steps "${NEURAL_POTENTIAL_STEPS:-1000}" \
-  --latent-dimension 32 --time-budget "${OT_BUDGET:-60}" --seed "$SEED" --out "$RUNS/fashion-mnist" --no-evaluate
+  --perceptual-weight "${PERCEPTUAL_WEIGHT:-1}" --perceptual-images "${PERCEPTUAL_IMAGES:-128}" --sharpen "${SHARPEN:-0.5}" \
+  --vae-architecture mlp --vae-epochs "${VAE_EPOCHS:-3}" --neural-potential-steps "${NEURAL_POTENTIAL_STEPS:-1000}" \
+  --latent-dimension 32 --time-budget "${OT_BUDGET:-45}" --seed "$SEED" --out "$RUNS/fashion-mnist" --no-evaluate
 
 echo "== Fashion-MNIST: samples"
 M="$RUNS/fashion-mnist"

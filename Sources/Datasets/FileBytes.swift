@@ -33,7 +33,10 @@ enum FileBytes {
 
     /// "a × b × c × 4 bytes = N bytes" (or "… bytes, more than Int.max").
     static func describeProduct(_ factors: [Int], elementSize: Int) -> String {
-        let spelled = (factors + [elementSize]).map(String.init).joined(separator: " × ")
+        // A corrupt rank byte can claim 255 dimensions: spell out a few and count the rest.
+        let shown = factors.count > 6 ? factors.prefix(4).map(String.init) + ["… (\(factors.count) dimensions)"]
+                                      : factors.map(String.init)
+        let spelled = (shown + [String(elementSize)]).joined(separator: " × ")
         if let total = checkedProduct(factors + [elementSize]) {
             return "\(spelled) bytes = \(total) bytes"
         }

@@ -65,6 +65,12 @@ public struct IDXDatasetLoader: Sendable {
         return files
     }
 
+    /// Whether `folder` holds at least one of the four files.
+    public static func holdsAnyIDXFile(_ folder: URL) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.contains { role(ofFileName: $0) != nil }
+    }
+
     /// Whether `folder` holds all four files.
     public static func isIDXFolder(_ folder: URL) -> Bool {
         (try? IDXDatasetLoader(folder: folder).locateFiles()) != nil

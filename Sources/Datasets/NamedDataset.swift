@@ -71,6 +71,16 @@ public enum NamedDataset: String, CaseIterable, Sendable {
         throw .missingDataset(name: rawValue, searched: candidates.map(\.path), provider: provider)
     }
 
+    /// How a model records its `--data`: a known name as given, a path made absolute (`~` expanded,
+    /// relative to `currentDirectory`), so the model folder finds its data from any folder.
+    public static func canonical(_ nameOrPath: String,
+                                 currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) -> String {
+        if NamedDataset(rawValue: nameOrPath.lowercased()) != nil || nameOrPath.isEmpty { return nameOrPath }
+        let expanded = (nameOrPath as NSString).expandingTildeInPath
+        let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : currentDirectory.appendingPathComponent(expanded)
+        return url.standardizedFileURL.path
+    }
+
     /// A dataset name (`mnist`, `fashion-mnist`, any case) or a path, resolved to what to load.
     ///
     /// A path may be an IDX folder, a `.npy` file of images ([n, h, w], [n, c, h, w] or
@@ -99,6 +109,10 @@ public enum NamedDataset: String, CaseIterable, Sendable {
         if isFolder.boolValue {
             if IDXDatasetLoader.isIDXFolder(url) {
                 return .idxFolder(url, name: url.lastPathComponent, classCount: nil)
+            }
+            if IDXDatasetLoader.holdsAnyIDXFile(url) {
+                // Some of the four IDX files but not all: name the missing one, not "no images".
+                _ = try IDXDatasetLoader(folder: url).locateFiles()
             }
             _ = try ImageFolderLoader(folder: url, imageSize: 1, channels: 1, pngDecoder: nil).listImages()
             return .imageFolder(url)

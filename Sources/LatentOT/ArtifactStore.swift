@@ -10,6 +10,8 @@ public protocol ArtifactStore: AnyObject {
     func read(_ name: String) throws -> Data?
     /// Writes (or replaces) an artifact as one atomic step.
     func write(_ data: Data, named name: String) throws
+    /// Deletes an artifact; nothing happens when it does not exist.
+    func remove(_ name: String) throws
 }
 
 extension ArtifactStore {

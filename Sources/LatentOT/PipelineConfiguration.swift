@@ -56,6 +56,8 @@ public struct PipelineConfiguration: Codable, Equatable, Sendable {
     /// sharpening) without retraining the rest.
     public func hasSameModel(as other: PipelineConfiguration) -> Bool {
         var aligned = other
+        // A folder written before paths were stored absolute names the same data relatively.
+        if NamedDataset.canonical(other.dataset) == NamedDataset.canonical(dataset) { aligned.dataset = dataset }
         aligned.baselines = baselines
         aligned.neuralPotential = neuralPotential
         aligned.vaeEpochs = vaeEpochs

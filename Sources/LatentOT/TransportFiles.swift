@@ -65,12 +65,20 @@ public struct TransportSolutionFiles {
         TransportMap(targets: normalization.apply(codes), dimension: dimension, heights: heights, source: source)
     }
 
-    /// Writes the solution's files (and the report and its convergence plot).
+    /// Writes the solution's files (and the report and its convergence plot). `heights.npy` marks a
+    /// complete solution: an earlier one's is removed first and the new one written last, so a save
+    /// that dies half-way leaves an incomplete folder (refused on load), never new codes beside old
+    /// heights; an earlier solution's `weights.npy` goes when the new weights are uniform.
     /// - Parameter reportFile: the bytes of `report.json` when they are not `report`'s own encoding
     ///   (a report with more keys, such as a distributed solve's); it must decode as `report`.
     public func save(to store: ArtifactStore, prefix: String = "", report: TransportReport, reportFile: Data? = nil) throws {
+        try store.remove(prefix + Self.heights)
         try store.write(NumpyArray(shape: [targetCount, dimension], floats: codes).encode(), named: prefix + Self.codes)
-        if let weights { try store.write(NumpyArray(shape: [weights.count], storage: .float64(weights)).encode(), named: prefix + Self.weights) }
+        if let weights {
+            try store.write(NumpyArray(shape: [weights.count], storage: .float64(weights)).encode(), named: prefix + Self.weights)
+        } else {
+            try store.remove(prefix + Self.weights)
+        }
         try store.writeJSON(normalization, named: prefix + Self.normalization)
         if let reportFile { try store.write(reportFile, named: prefix + Self.report) } else { try store.writeJSON(report, named: prefix + Self.report) }
         try store.write(PNG.encode(Self.convergencePlot(report.history)), named: prefix + Self.convergence)
@@ -97,9 +105,13 @@ public struct TransportSolutionFiles {
         let (m, d) = (codesArray.shape[0], codesArray.shape[1])
         let heightsArray = try array(Self.heights)
         let heights = heightsArray.doubleValues
-        guard heightsArray.shape == [m], heights.allSatisfy({ $0.isFinite }) else {
+        guard heightsArray.shape == [m] else {
             throw LatentOTError.corruptFile(store.describe(prefix + Self.heights),
-                                            reason: "expected \(m) finite heights (one per code), found shape \(heightsArray.shape)")
+                                            reason: "expected \(m) heights (one per code in \(Self.codes)), found shape \(heightsArray.shape)")
+        }
+        if let index = heights.firstIndex(where: { !$0.isFinite }) {
+            throw LatentOTError.corruptFile(store.describe(prefix + Self.heights),
+                                            reason: "height \(index) is \(heights[index]); every height must be finite")
         }
         let normalization = try store.readJSON(CodeNormalization.self, named: prefix + Self.normalization)
         guard normalization.dimension == d, normalization.scale.isFinite, normalization.scale > 0 else {

@@ -21,6 +21,8 @@ final class FolderStore: ArtifactStore {
             }
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
+        // A writer killed mid-write leaves its temporary file: the next command to open the folder sweeps it.
+        AtomicFile.removeStaleTemporaries(in: folder)
     }
 
     /// Throws the error `init(_:create:)` would give when `path` exists and is not a folder, without
@@ -40,6 +42,12 @@ final class FolderStore: ArtifactStore {
 
     func write(_ data: Data, named name: String) throws {
         try AtomicFile.write(data, to: folder.appendingPathComponent(name))
+    }
+
+    func remove(_ name: String) throws {
+        let url = folder.appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        try FileManager.default.removeItem(at: url)
     }
 }
 

@@ -98,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         let autoencoder = autoencoderOptions.modelConfiguration(imageShape: train.imageShape)
         let trainsPotential = baselineList.contains(.neuralPotential)
         let configuration = PipelineConfiguration(
-            dataset: dataOptions.data, trainLimit: dataOptions.limit, autoencoder: autoencoder,
+            dataset: NamedDataset.canonical(dataOptions.data), trainLimit: dataOptions.limit, autoencoder: autoencoder,
             training: autoencoderOptions.trainerConfiguration(seed: seedOption.seed), solver: solverSettings,
             source: solverOptions.source.distribution, baselines: baselineList.map(\.rawValue),
             neuralPotential: trainsPotential ? NeuralPotentialGenerator.Configuration(

@@ -134,8 +134,17 @@ struct TransportSolveCommand: ParsableCommand {
         let targetWeights = try weights.map { try WeightsFile.read($0, count: rows) }
         let job = TransportJob(solver: solverOptions.solver, source: solverOptions.source.distribution,
                                normalization: solverOptions.normalization)
-        let (solution, report) = try runTransport(job, codes: values, dimension: dimension, weights: targetWeights,
-                                                  seed: seedOption.seed, label: "solve M=\(rows) d=\(dimension)")
+        let solved: (solution: TransportSolutionFiles, report: TransportReport)
+        do {
+            solved = try runTransport(job, codes: values, dimension: dimension, weights: targetWeights,
+                                      seed: seedOption.seed, label: "solve M=\(rows) d=\(dimension)")
+        } catch TransportError.invalidTargets(field: "targets", expected: _, found: let found) where found.hasSuffix("are equal") {
+            // Rows are compared after normalisation, in Float: say so, and name the file.
+            throw LatentOTError.invalidValue(
+                field: codes, expected: "distinct codes (compared in Float after normalisation into the source's range, so rows that differ by less than about 1e-7 of the codes' spread count as equal)",
+                found: found)
+        }
+        let (solution, report) = solved
         let store = try FolderStore(out, create: true)
         try solution.save(to: store, report: report)
         let precision = report.evaluationPointCount == 0 ? "exact cells" : String(format: "noise floor %.3f", report.noiseFloor)

@@ -32,9 +32,6 @@ public enum NearestNeighbours {
         var states = [State](repeating: initial, count: n)
         let blocks = Parallel.ranges(n, minimumChunk: 64)
         let tile = 2048
-        let previous = BLAS.threadCount
-        BLAS.threadCount = 1
-        defer { BLAS.threadCount = previous }
         queries.withUnsafeBufferPointer { q in
             references.withUnsafeBufferPointer { r in
                 let queryNorms = norms(q, n), referenceNorms = norms(r, m)

@@ -30,9 +30,6 @@ public enum PrunedNearestNeighbours {
         var result = [Float](repeating: 0, count: n)
         let blockSize = 32
         let blockCount = (n + blockSize - 1) / blockSize
-        let previous = BLAS.threadCount
-        BLAS.threadCount = 1
-        defer { BLAS.threadCount = previous }
         withPointers(queries, references, b, a) { x, y, bq, br in
             result.withUnsafeMutableBufferPointer { out in
                 Parallel.forEach(blockCount) { block in

@@ -76,10 +76,9 @@ public final class ParameterStore {
         gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
-    /// Runs `body` with a context pointing at the three buffers. Sets BLAS to one thread per call:
-    /// the layers parallelise over blocks themselves (`ParallelGEMM`).
+    /// Runs `body` with a context pointing at the three buffers (the layers parallelise over blocks
+    /// themselves, `ParallelGEMM`, each block one single-threaded BLAS call).
     public func withContext<R>(_ mode: Mode, _ body: (LayerContext) throws -> R) rethrows -> R {
-        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
         return try parameters.withUnsafeMutableBufferPointer { p in
             try gradients.withUnsafeMutableBufferPointer { g in
                 try statistics.withUnsafeMutableBufferPointer { s in

@@ -21,6 +21,30 @@ public enum AtomicFile {
         }
     }
 
+    /// Removes the temporary files of writers that died (`kill -9`, power loss) in `folder` and its
+    /// sub-folders: `.NAME.tmp-PID` whose process no longer exists. Returns the paths removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in folder: URL) -> [String] {
+        var removed: [String] = []
+        let manager = FileManager.default
+        var folders = [folder]
+        if let entries = try? manager.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.isDirectoryKey]) {
+            folders += entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+        }
+        for directory in folders {
+            for name in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? [] {
+                guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
+                      let pid = Int32(name[marker.upperBound...]), pid > 0, pid != getpid() else { continue }
+                // kill(pid, 0) fails with ESRCH only when no such process exists.
+                if kill(pid, 0) != 0 && errno == ESRCH {
+                    let path = directory.appendingPathComponent(name).path
+                    if (try? manager.removeItem(atPath: path)) != nil { removed.append(path) }
+                }
+            }
+        }
+        return removed
+    }
+
     /// The POSIX reason of a write failure ("No space left on device"), without Foundation's dump.
     static func shortReason(_ error: Error) -> String {
         let ns = error as NSError

@@ -29,6 +29,7 @@ public enum BLAS {
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
         if m == 0 || n == 0 { return }
+        _ = singleThreaded
         cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -44,6 +45,7 @@ public enum BLAS {
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "dgemm: negative size m=\(m) n=\(n) k=\(k)")
         if m == 0 || n == 0 { return }
+        _ = singleThreaded
         cblas_dgemm(CblasRowMajor, transA.cblas, transB.cblas,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -56,13 +58,26 @@ public enum BLAS {
         beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {
         if m == 0 || n == 0 { return }
+        _ = singleThreaded
         cblas_sgemv(CblasRowMajor, trans.cblas, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
-    /// Threads OpenBLAS may use inside one call. Callers that parallelise over blocks themselves
-    /// set 1 so the two levels of threading do not oversubscribe the cores. No-op with Accelerate.
+    /// OpenBLAS runs every call on one thread, set once before the first call: LatentOT splits work
+    /// over the cores itself (`ParallelGEMM`, `Parallel`) by the problem's size, so results depend
+    /// neither on OpenBLAS's own thread count nor on the machine, and two levels of threading never
+    /// compete for the cores.
+    private static let singleThreaded: Bool = {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(1)
+        #endif
+        return true
+    }()
+
+    /// Threads OpenBLAS may use inside one call: 1 (see `singleThreaded`). Only the benchmarks set
+    /// it, to time multi-threaded OpenBLAS as a baseline. No-op with Accelerate.
     public static var threadCount: Int {
         get {
+            _ = singleThreaded
             #if canImport(Accelerate)
             return 1
             #else
@@ -70,6 +85,7 @@ public enum BLAS {
             #endif
         }
         set {
+            _ = singleThreaded
             #if !canImport(Accelerate)
             openblas_set_num_threads(Int32(max(1, newValue)))
             #endif

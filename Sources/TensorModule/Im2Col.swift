@@ -144,11 +144,16 @@ public enum Im2Col {
 }
 
 /// Matrix products split into blocks of the output run on all cores, each block one
-/// single-threaded BLAS call. The inner (k) sum is never split, so every output element is
-/// computed by one call in one order: results do not depend on scheduling.
+/// single-threaded BLAS call. The inner (k) sum is never split, and the blocks depend on the
+/// product's size only (BLAS may round an element differently at another place in another block),
+/// so results depend neither on scheduling nor on the number of cores.
 public enum ParallelGEMM {
-    /// Number of output blocks per product (the cores); set to 1 to run serially.
-    nonisolated(unsafe) public static var blockCount = Parallel.coreCount
+    /// Output blocks for a product of m·n·k multiply-adds: one below 2^18, else one per 4 Mi
+    /// (at least 2, at most 4: on 2 cores each block is a BLAS call that packs its operands again;
+    /// 8 blocks cost about 9 % of a conv epoch against 2, 4 blocks were within the noise).
+    public static func blockCount(work: Int) -> Int {
+        work < 1 << 18 ? 1 : min(4, max(2, work >> 22))
+    }
 
     /// C ← alpha·op(A)·op(B) + beta·C (row-major, as `BLAS.sgemm`), split along the larger of m, n.
     public static func sgemm(
@@ -172,8 +177,7 @@ public enum ParallelGEMM {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) -> [() -> Void] {
-        let work = m * n * k
-        let blocks = work < 1 << 18 ? 1 : blockCount
+        let blocks = blockCount(work: m * n * k)
         if blocks <= 1 {
             return [{
                 BLAS.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,

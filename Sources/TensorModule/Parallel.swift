@@ -2,8 +2,16 @@ import Foundation
 
 /// Data parallelism over the machine's cores.
 public enum Parallel {
-    /// Number of active processor cores.
-    public static var coreCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Worker count: `LATENTOT_THREADS` when set to a positive integer, else the active processor
+    /// cores. Read once per process. Results never depend on it (work is split by problem size or
+    /// into blocks whose every output is computed whole by one call); the variable lets a test and
+    /// a user check that by running with other counts.
+    public static let coreCount: Int = {
+        if let value = ProcessInfo.processInfo.environment["LATENTOT_THREADS"], let count = Int(value), count >= 1 {
+            return min(count, 1024)
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// Runs `body(chunk)` for chunk in 0..<chunkCount on all cores and waits for all of them.
     /// Chunks must write disjoint memory; results are combined by the caller in chunk order,

@@ -124,9 +124,6 @@ public final class CandidateLists {
             for c in 0..<dimension { riserRows[r * dimension + c] = cells.rows[Int(j) * dimension + c] }
             riserHeights[r] = current[Int(j)]
         }
-        let restoreThreads = riserCount > 0 ? BLAS.threadCount : nil
-        if restoreThreads != nil { BLAS.threadCount = 1 }
-        defer { if let restoreThreads { BLAS.threadCount = restoreThreads } }
         let blockCount = (count + CandidateLists.blockSize - 1) / CandidateLists.blockSize
         let chunks = Parallel.ranges(blockCount, maxChunks: Parallel.coreCount * 2)
         var chunkCounts = [[Int32]](repeating: [], count: chunks.count)

@@ -175,12 +175,8 @@ public final class PowerCells: @unchecked Sendable {
     }
 
     /// Runs `body(chunk, blockRange, workspace)` for every block of every chunk, chunks in parallel,
-    /// blocks of one chunk in order on one thread with one workspace. BLAS is single-threaded
-    /// meanwhile (restored afterwards) so the two levels of threading do not fight for the cores.
+    /// blocks of one chunk in order on one thread with one workspace (each BLAS call single-threaded).
     func run(_ chunks: [Range<Int>], _ body: (Int, Range<Int>, Workspace) -> Void) {
-        let restore = chunks.count > 1 && kernel == .gemm ? BLAS.threadCount : nil
-        if restore != nil { BLAS.threadCount = 1 }
-        defer { if let restore { BLAS.threadCount = restore } }
         Parallel.forEach(chunks.count) { chunk in
             let workspace = Workspace(cells: self)
             var start = chunks[chunk].lowerBound

@@ -61,6 +61,28 @@ import Datasets
         #expect(path == folder.path)
         #expect(expected == ["t10k-labels-idx1-ubyte", "t10k-labels-idx1-ubyte.gz"])
         #expect(found.count == 3)
+        // Resolved as a path (what `--data DIR` does), the folder is still an IDX folder missing one
+        // file, not an image folder without images.
+        let resolved = #expect(throws: DatasetError.self) { try NamedDataset.resolve(folder.path) }
+        #expect(String(describing: resolved!).contains("t10k-labels-idx1-ubyte"), "\(String(describing: resolved))")
+    }
+
+    /// Models record names as given and paths absolute, so they find their data from any folder.
+    @Test func canonicalNamesAndPaths() {
+        let here = URL(fileURLWithPath: "/tmp/work")
+        #expect(NamedDataset.canonical("Fashion-MNIST", currentDirectory: here) == "Fashion-MNIST")
+        #expect(NamedDataset.canonical("data/x", currentDirectory: here) == "/tmp/work/data/x")
+        #expect(NamedDataset.canonical("../y/./z.npy", currentDirectory: here) == "/tmp/y/z.npy")
+        #expect(NamedDataset.canonical("/abs/p", currentDirectory: here) == "/abs/p")
+    }
+
+    /// A corrupt rank byte (255 dimensions) is described in a line, not 255 factors.
+    @Test func aHugeRankIsDescribedBriefly() {
+        var bytes = Data([0, 0, 0x08, 255])
+        bytes.append(Data(repeating: 0x7f, count: 4 * 255 + 16))
+        let error = #expect(throws: DatasetError.self) { try IDXArray.decode(bytes, source: "rank.idx") }
+        let message = String(describing: error!)
+        #expect(message.contains("255 dimensions") && message.count < 400, "\(message)")
     }
 
     @Test func imageAndLabelCountsMustAgree() {

@@ -83,7 +83,9 @@ func trainedBarClassifier() throws -> FeatureClassifier {
         let reference = Memorisation(generated: few.scalars, training: train.scalars, test: evaluation.heldOutImages.scalars,
                                      dimension: 784)
         #expect(small.memorisation == reference.fraction)
-        #expect(abs(small.memorisationThreshold - reference.threshold) < 1e-6)
+        // The evaluation sums squared differences directly (PrunedNearestNeighbours), Memorisation
+        // expands |a|² + |b|² − 2ab: equal up to Float rounding of the expansion.
+        #expect(abs(small.memorisationThreshold - reference.threshold) < 1e-5 * (1 + reference.threshold))
         // Ten images of a class, ninety of another: the 1 % rule counts both; 0 of the third is not covered.
         let mixed = Tensor(shape: [100, 1, 28, 28],
                            scalars: barImages(count: 10, seed: 15, classes: [1]).images.scalars + barImages(count: 90, seed: 16, classes: [2]).images.scalars)

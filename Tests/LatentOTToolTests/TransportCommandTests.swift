@@ -16,7 +16,7 @@ import Foundation
 
     static let badFiles: [(name: String, expected: String)] = [
         ("empty", "shape"), ("one-dimensional", "2-d"), ("nan", "nan"), ("integers", "dtype"), ("truncated", "truncated"),
-        ("fortran", "fortran"),
+        ("fortran", "fortran"), ("duplicates", "after normalisation"),
     ]
 
     @Test(arguments: badFiles)
@@ -32,6 +32,10 @@ import Foundation
             bad[7] = .nan
             try ToolRunner.writeNumpy(file, descr: "<f4", shape: [60, 3], payload: ToolRunner.float32Payload(bad))
         case "integers": try ToolRunner.writeNumpy(file, descr: "<i4", shape: [60, 3], payload: Data(count: 720))
+        case "duplicates":
+            var bad = values
+            for k in 0..<3 { bad[9 + k] = bad[k] }
+            try ToolRunner.writeNumpy(file, descr: "<f4", shape: [60, 3], payload: ToolRunner.float32Payload(bad))
         case "truncated": try ToolRunner.writeNumpy(file, descr: "<f4", shape: [60, 3], payload: ToolRunner.float32Payload(Array(values.prefix(100))))
         default: try ToolRunner.writeNumpy(file, descr: "<f4", shape: [60, 3], fortran: true, payload: ToolRunner.float32Payload(values))
         }
@@ -81,6 +85,38 @@ import Foundation
         let message: String = result.error
         #expect(message.contains("w-" + name + ".npy"), "\(message)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// A re-solve into a folder holding an earlier solution that dies half-way (here: report.json
+    /// cannot be replaced) leaves a folder that is refused, not the new codes beside the old heights;
+    /// a uniform re-solve removes an earlier solve's weights.
+    @Test func failedResolveIsRefusedNotMixed() throws {
+        let folder = try ToolRunner.temporaryFolder()
+        let codesFile = folder.appendingPathComponent("codes.npy"), weightsFile = folder.appendingPathComponent("w.npy")
+        try ToolRunner.writeNumpy(codesFile, descr: "<f4", shape: [60, 3], payload: ToolRunner.float32Payload(codes()))
+        var weights = [Double](repeating: 0.5 / 30, count: 60) // sums to 1
+        for i in 0..<30 { weights[i] = 1.5 / 30 }; for i in 0..<60 { weights[i] /= 2 }
+        try ToolRunner.writeNumpy(weightsFile, descr: "<f8", shape: [60], payload: ToolRunner.float64Payload(weights))
+        let out = folder.appendingPathComponent("solution")
+        let first = try ToolRunner.run(["transport", "solve", "--codes", codesFile.path, "--weights", weightsFile.path,
+                                        "--out", out.path, "--time-budget", "10"])
+        #expect(first.status == 0, "\(first.error)")
+        let uniform = try ToolRunner.run(["transport", "solve", "--codes", codesFile.path, "--out", out.path, "--time-budget", "10"])
+        #expect(uniform.status == 0, "\(uniform.error)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("weights.npy").path))
+
+        let report = out.appendingPathComponent("report.json")
+        try FileManager.default.removeItem(at: report)
+        try FileManager.default.createDirectory(at: report, withIntermediateDirectories: false)
+        var shifted = codes()
+        for i in shifted.indices { shifted[i] += 5 }
+        try ToolRunner.writeNumpy(codesFile, descr: "<f4", shape: [60, 3], payload: ToolRunner.float32Payload(shifted))
+        let failed = try ToolRunner.run(["transport", "solve", "--codes", codesFile.path, "--out", out.path, "--time-budget", "10"])
+        #expect(failed.status != 0)
+        let sample = try ToolRunner.run(["transport", "sample", "--solution", out.path, "--count", "10",
+                                         "--out", folder.appendingPathComponent("s.npy").path])
+        #expect(sample.status != 0 && sample.error.contains("heights.npy"), "\(sample.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("s.npy").path))
     }
 
     /// Solve then sample twice with one seed: identical bytes; float64 codes are accepted.

@@ -19,6 +19,23 @@ import TensorModule
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["model.json"])
     }
 
+    /// Temporary files of dead writers are swept (in the folder and its sub-folders); a live
+    /// process's (this one's, or PID 1's) and ordinary files are kept.
+    @Test func staleTemporariesOfDeadWritersAreRemoved() throws {
+        let folder = try temporaryFolder()
+        let sub = folder.appendingPathComponent("autoencoder")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        // PIDs above /proc/sys/kernel/pid_max (at most 2^22) never exist.
+        let dead = [folder.appendingPathComponent(".heights.npy.tmp-99999999"), sub.appendingPathComponent(".a.json.tmp-88888888")]
+        let alive = [folder.appendingPathComponent(".x.npy.tmp-\(getpid())"), folder.appendingPathComponent(".y.npy.tmp-1"),
+                     folder.appendingPathComponent("report.json")]
+        for url in dead + alive { try Data("z".utf8).write(to: url) }
+        let removed = AtomicFile.removeStaleTemporaries(in: folder)
+        #expect(Set(removed) == Set(dead.map(\.path)))
+        for url in dead { #expect(!FileManager.default.fileExists(atPath: url.path)) }
+        for url in alive { #expect(FileManager.default.fileExists(atPath: url.path)) }
+    }
+
     /// A write that fails (here the temporary name is too long for the file system, as a full disk
     /// fails the same call) throws an error naming the target with the system's reason, keeps the old
     /// file intact and leaves no `.NAME.tmp-PID` file behind.
