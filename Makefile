@@ -11,7 +11,7 @@ MPI_PACKAGES := libopenmpi-dev openmpi-bin
 ## (it also keys SwiftPM's manifest cache). Override from the environment: `LATENTOT_MPI=0 make test`.
 MPI_SETTING = LATENTOT_MPI=$${LATENTOT_MPI:-$$(pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)}
 
-.PHONY: run test bench bench-mpi deps deps-mpi build clean
+.PHONY: run test bench bench-mpi deps deps-mpi build clean fuzz
 
 ## Install the Debian packages that are missing (and only when something is missing).
 deps:
@@ -42,6 +42,11 @@ run: build
 test: deps
 	$(MPI_SETTING) $(SWIFT) build -c release --build-tests
 	$(MPI_SETTING) $(SWIFT) test -c release --skip-build
+
+## libFuzzer + AddressSanitizer on every file reader, RUNS executions each (default 10 million;
+## findings in fuzz/crashes/). Not part of `make test`: hours, not minutes.
+fuzz: deps
+	SWIFT=$(SWIFT) ./scripts/fuzz.sh
 
 ## Benchmarks against baselines measured in the same run (docs/benchmarks.md). FULL=1 also runs the
 ## reference solver to the tolerance and records its steps; BENCH_ARGS passes more flags (e.g. --quick).

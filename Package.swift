@@ -35,6 +35,7 @@ let package = Package(
     products: [
         .executable(name: "latentot", targets: ["LatentOTTool"]),
         .executable(name: "latentot-bench", targets: ["LatentOTBench"]),
+        .executable(name: "latentot-fuzz", targets: ["LatentOTFuzz"]),
         .library(name: "LatentOT", targets: ["LatentOT"]),
     ],
     dependencies: [
@@ -66,6 +67,9 @@ let package = Package(
         .executableTarget(name: "LatentOTBench",
                           dependencies: ["LatentOT", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: fastMath),
+
+        // The readers' fuzzing harness (`make fuzz` builds it with libFuzzer; otherwise it replays inputs).
+        .executableTarget(name: "LatentOTFuzz", dependencies: ["Datasets", "ImageFormats", "NeuralNet", "LatentOT"]),
 
         // Tests mirror Sources; shared helpers live in TestSupport.
         .target(name: "TestSupport", dependencies: ["TensorModule"], path: "Tests/TestSupport"),
