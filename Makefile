@@ -11,7 +11,7 @@ MPI_PACKAGES := libopenmpi-dev openmpi-bin
 ## (it also keys SwiftPM's manifest cache). Override from the environment: `LATENTOT_MPI=0 make test`.
 MPI_SETTING = LATENTOT_MPI=$${LATENTOT_MPI:-$$(pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)}
 
-.PHONY: run test bench bench-mpi deps deps-mpi build clean fuzz
+.PHONY: run test bench bench-mpi deps deps-mpi build clean fuzz test-sanitized
 
 ## Install the Debian packages that are missing (and only when something is missing).
 deps:
@@ -42,6 +42,12 @@ run: build
 test: deps
 	$(MPI_SETTING) $(SWIFT) build -c release --build-tests
 	$(MPI_SETTING) $(SWIFT) test -c release --skip-build
+
+## The suite under AddressSanitizer and UndefinedBehaviorSanitizer (the C shims: libpng, libjpeg,
+## zlib, BLAS calls), in its own build folder. Slower than `make test`; not part of it.
+test-sanitized: deps
+	$(SWIFT) build -c release --build-tests --build-path .build-sanitized --sanitize=address --sanitize=undefined
+	LATENTOT_BINARY=.build-sanitized/release/latentot $(SWIFT) test -c release --skip-build --build-path .build-sanitized --sanitize=address --sanitize=undefined
 
 ## libFuzzer + AddressSanitizer on every file reader, RUNS executions each (default 10 million;
 ## findings in fuzz/crashes/). Not part of `make test`: hours, not minutes.

@@ -10,8 +10,6 @@ public enum TestSupport {
 
     /// A fresh folder under the system temporary directory, unique per call.
     public static func temporaryFolder(_ label: String = "latentot-test") -> String {
-        let path = "/tmp/\(label)-\(UInt64.random(in: 0..<UInt64.max, using: &sharedGenerator))"
-        return path
+        "/tmp/\(label)-\(UInt64.random(in: 0..<UInt64.max))"
     }
-    nonisolated(unsafe) static var sharedGenerator = SystemRandomNumberGenerator()
 }
