@@ -19,15 +19,12 @@ let mpiIsAvailable: Bool = {
     return candidates.contains { FileManager.default.fileExists(atPath: $0) }
 }()
 
-/// The MPI targets: the C API, its thin Swift wrapper, the distributed solver and their tests.
+/// The MPI targets: the C API and the MPI implementation of DistributedTransport's `Communicator`.
 let mpiTargets: [Target] = mpiIsAvailable ? [
     .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
-    .target(name: "MPIWrapper", dependencies: ["CMPI"], swiftSettings: fastMath),
-    .target(name: "DistributedTransport", dependencies: ["TensorModule", "Transport", "MPIWrapper"], swiftSettings: fastMath),
-    .testTarget(name: "DistributedTransportTests",
-                dependencies: ["DistributedTransport", "MPIWrapper", "Transport", "Datasets", "TestSupport"]),
+    .target(name: "MPIWrapper", dependencies: ["CMPI", "DistributedTransport"], swiftSettings: fastMath),
 ] : []
-let toolMPIDependencies: [Target.Dependency] = mpiIsAvailable ? ["DistributedTransport"] : []
+let toolMPIDependencies: [Target.Dependency] = mpiIsAvailable ? ["MPIWrapper"] : []
 
 let package = Package(
     name: "LatentOT",
@@ -57,8 +54,11 @@ let package = Package(
         .target(name: "ImageFormats", dependencies: ["TensorModule", "CPNG", "CZlib"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["TensorModule", "ImageFormats", "CZlib", "CJPEG"], swiftSettings: fastMath),
         .target(name: "Metrics", dependencies: ["TensorModule"], swiftSettings: fastMath),
+        // The distributed solver on any `Communicator` (threads here; MPI through MPIWrapper).
+        .target(name: "DistributedTransport", dependencies: ["TensorModule", "Transport"], swiftSettings: fastMath),
         .target(name: "LatentOT",
-                dependencies: ["TensorModule", "NeuralNet", "Transport", "ImageFormats", "Datasets", "Metrics"],
+                dependencies: ["TensorModule", "NeuralNet", "Transport", "DistributedTransport", "ImageFormats", "Datasets",
+                               "Metrics"],
                 swiftSettings: fastMath),
         .executableTarget(name: "LatentOTTool",
                           dependencies: ["LatentOT", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -79,8 +79,10 @@ let package = Package(
         .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
-        .testTarget(name: "LatentOTTests", dependencies: ["LatentOT", "TestSupport"]),
+        .testTarget(name: "LatentOTTests", dependencies: ["LatentOT", "DistributedTransport", "TestSupport"]),
         .testTarget(name: "LatentOTToolTests", dependencies: ["LatentOT", "TestSupport"]),
+        .testTarget(name: "DistributedTransportTests",
+                    dependencies: ["DistributedTransport", "Transport", "Datasets", "TestSupport"]),
     ] + mpiTargets,
     swiftLanguageModes: [.v5]
 )

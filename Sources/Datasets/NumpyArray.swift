@@ -170,48 +170,7 @@ public struct NumpyArray: Equatable, Sendable {
     public static func decode(_ data: Data, source: String, sizeLimit: Int = Gzip.defaultSizeLimit) throws(DatasetError) -> NumpyArray {
         let bytes = try Gzip.decompressIfCompressed(data, source: source, sizeLimit: sizeLimit)
         return try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(DatasetError) -> NumpyArray in
-            guard raw.count >= 8 else {
-                if raw.count < magic.count || !raw.starts(with: magic) {
-                    throw .wrongMagic(file: source, field: "magic string", expected: "93 4e 55 4d 50 59 (\\x93NUMPY)",
-                                      found: FileBytes.hexPrefix(bytes, count: 6))
-                }
-                throw .truncated(file: source, field: "version", expectedBytes: 8, foundBytes: raw.count)
-            }
-            guard raw.starts(with: magic) else {
-                throw .wrongMagic(file: source, field: "magic string", expected: "93 4e 55 4d 50 59 (\\x93NUMPY)",
-                                  found: FileBytes.hexPrefix(bytes, count: 6))
-            }
-            let major = raw[6], minor = raw[7]
-            let lengthSize: Int
-            switch major {
-            case 1: lengthSize = 2
-            case 2, 3: lengthSize = 4
-            default:
-                throw .unparseableHeader(file: source, field: "version", reason: "versions 1.0, 2.0 and 3.0 are known",
-                                         found: "version \(major).\(minor)")
-            }
-            guard raw.count >= 8 + lengthSize else {
-                throw .truncated(file: source, field: "header length", expectedBytes: 8 + lengthSize, foundBytes: raw.count)
-            }
-            let headerLength = lengthSize == 2 ? Int(raw.littleEndianUInt16(at: 8)) : Int(raw.littleEndianUInt32(at: 8))
-            let headerStart = 8 + lengthSize
-            guard raw.count >= headerStart + headerLength else {
-                throw .truncated(file: source, field: "header", expectedBytes: headerStart + headerLength, foundBytes: raw.count)
-            }
-            let headerBytes = UnsafeRawBufferPointer(rebasing: raw[headerStart..<(headerStart + headerLength)])
-            let headerText = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
-                                        : String(headerBytes.map { Character(Unicode.Scalar($0)) })
-            let header = try NumpyHeader.parse(headerText, source: source)
-
-            guard !header.fortranOrder else { throw .fortranOrder(file: source, field: "fortran_order") }
-            guard let dataType = DataType(descr: header.descr) else {
-                if header.descr.hasPrefix(">"), DataType(descr: "<" + header.descr.dropFirst()) != nil {
-                    throw .bigEndian(file: source, field: "descr", found: "'\(header.descr)'")
-                }
-                throw .unsupportedDataType(file: source, field: "descr", found: "'\(header.descr)'",
-                                           supported: DataType.allCases.map { "'\($0.rawValue)'" })
-            }
-            let dataStart = headerStart + headerLength
+            let (header, dataType, dataStart) = try preamble(raw, source: source, bytes: bytes)
             let available = raw.count - dataStart
             guard let count = FileBytes.checkedProduct(header.shape),
                   let byteCount = FileBytes.checkedProduct([count, dataType.byteCount]) else {
@@ -251,6 +210,65 @@ public struct NumpyArray: Equatable, Sendable {
             }
             return NumpyArray(shape: header.shape, storage: storage, source: source)
         }
+    }
+
+    /// The length of the preamble (magic, version, header length and header) from its first 12
+    /// bytes or fewer: how much `preamble` needs.
+    static func preambleLength(_ raw: UnsafeRawBufferPointer) -> Int? {
+        guard raw.count >= 10, raw.starts(with: magic) else { return nil }
+        switch raw[6] {
+        case 1: return 10 + Int(raw.littleEndianUInt16(at: 8))
+        case 2, 3: return raw.count >= 12 ? 12 + Int(raw.littleEndianUInt32(at: 8)) : nil
+        default: return nil
+        }
+    }
+
+    /// Checks the magic, version and header of `.npy` bytes (`raw` holds at least the preamble):
+    /// the header, its data type (little-endian, C order) and where the data starts.
+    static func preamble(_ raw: UnsafeRawBufferPointer, source: String,
+                         bytes: Data) throws(DatasetError) -> (NumpyHeader, DataType, Int) {
+        guard raw.count >= 8 else {
+            if raw.count < magic.count || !raw.starts(with: magic) {
+                throw .wrongMagic(file: source, field: "magic string", expected: "93 4e 55 4d 50 59 (\\x93NUMPY)",
+                                  found: FileBytes.hexPrefix(bytes, count: 6))
+            }
+            throw .truncated(file: source, field: "version", expectedBytes: 8, foundBytes: raw.count)
+        }
+        guard raw.starts(with: magic) else {
+            throw .wrongMagic(file: source, field: "magic string", expected: "93 4e 55 4d 50 59 (\\x93NUMPY)",
+                              found: FileBytes.hexPrefix(bytes, count: 6))
+        }
+        let major = raw[6], minor = raw[7]
+        let lengthSize: Int
+        switch major {
+        case 1: lengthSize = 2
+        case 2, 3: lengthSize = 4
+        default:
+            throw .unparseableHeader(file: source, field: "version", reason: "versions 1.0, 2.0 and 3.0 are known",
+                                     found: "version \(major).\(minor)")
+        }
+        guard raw.count >= 8 + lengthSize else {
+            throw .truncated(file: source, field: "header length", expectedBytes: 8 + lengthSize, foundBytes: raw.count)
+        }
+        let headerLength = lengthSize == 2 ? Int(raw.littleEndianUInt16(at: 8)) : Int(raw.littleEndianUInt32(at: 8))
+        let headerStart = 8 + lengthSize
+        guard raw.count >= headerStart + headerLength else {
+            throw .truncated(file: source, field: "header", expectedBytes: headerStart + headerLength, foundBytes: raw.count)
+        }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: raw[headerStart..<(headerStart + headerLength)])
+        let headerText = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
+                                    : String(headerBytes.map { Character(Unicode.Scalar($0)) })
+        let header = try NumpyHeader.parse(headerText, source: source)
+
+        guard !header.fortranOrder else { throw .fortranOrder(file: source, field: "fortran_order") }
+        guard let dataType = DataType(descr: header.descr) else {
+            if header.descr.hasPrefix(">"), DataType(descr: "<" + header.descr.dropFirst()) != nil {
+                throw .bigEndian(file: source, field: "descr", found: "'\(header.descr)'")
+            }
+            throw .unsupportedDataType(file: source, field: "descr", found: "'\(header.descr)'",
+                                       supported: DataType.allCases.map { "'\($0.rawValue)'" })
+        }
+        return (header, dataType, headerStart + headerLength)
     }
 
     // MARK: Writing

@@ -1,5 +1,3 @@
-import MPIWrapper
-
 /// What the distributed solver needs from a group of ranks: MPI's collectives and point-to-point
 /// messages, as a protocol so the same solver runs on MPI processes (`MPICommunicator`) and on
 /// threads of one process (`ThreadGroupCommunicator`, for tests and debugging).
@@ -19,28 +17,32 @@ public protocol Communicator: AnyObject {
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
     /// Element-wise reduction in place. Double sums depend on the order of the ranks unless at most
     /// one rank holds a non-zero value per element; the solver uses them only that way.
-    func allreduce(_ values: UnsafeMutableBufferPointer<Double>, _ reduction: MPICommunicator.Reduction) throws
-    func allreduce(_ values: UnsafeMutableBufferPointer<Int64>, _ reduction: MPICommunicator.Reduction) throws
+    func allreduce(_ values: UnsafeMutableBufferPointer<Double>, _ reduction: Reduction) throws
+    func allreduce(_ values: UnsafeMutableBufferPointer<Int64>, _ reduction: Reduction) throws
     /// MPI_MAXLOC: per element the larger score, on equal scores the lower index.
     func allreduceMaxLocation(_ pairs: UnsafeMutableBufferPointer<ScoreIndex>) throws
     /// Per element the two best entries of all ranks (`TopTwo.merge`).
     func allreduceTopTwo(_ entries: UnsafeMutableBufferPointer<TopTwo>) throws
     func send(_ values: UnsafeBufferPointer<Double>, to destination: Int, tag: Int) throws
     func receive(_ values: UnsafeMutableBufferPointer<Double>, from source: Int, tag: Int) throws
+    /// Whether a message from `source` with `tag` is waiting (returns at once): a rank with nothing
+    /// to do polls this and sleeps in between rather than spin in a blocking receive.
+    func hasMessage(from source: Int, tag: Int) throws -> Bool
 }
 
-extension MPICommunicator: Communicator {}
+/// How a collective combines a vector element by element.
+public enum Reduction: Sendable { case sum, max, min }
 
 extension Communicator {
     /// A sum, maximum or minimum of one Double over the ranks.
-    public func allreduce(_ value: Double, _ reduction: MPICommunicator.Reduction) throws -> Double {
+    public func allreduce(_ value: Double, _ reduction: Reduction) throws -> Double {
         var v = [value]
         try v.withUnsafeMutableBufferPointer { try allreduce($0, reduction) }
         return v[0]
     }
 
     /// A sum, maximum or minimum of one integer over the ranks.
-    public func allreduce(_ value: Int, _ reduction: MPICommunicator.Reduction) throws -> Int {
+    public func allreduce(_ value: Int, _ reduction: Reduction) throws -> Int {
         var v = [Int64(value)]
         try v.withUnsafeMutableBufferPointer { try allreduce($0, reduction) }
         return Int(v[0])

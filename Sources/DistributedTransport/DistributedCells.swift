@@ -1,4 +1,3 @@
-import MPIWrapper
 import Transport
 
 /// The cell kernel over targets split across ranks: each rank runs `PowerCells` on its slice

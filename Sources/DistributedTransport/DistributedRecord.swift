@@ -1,31 +1,20 @@
 import Foundation
 import Transport
 
-/// One step of a distributed solve: the fields of `SolverRecord` (same names, same meaning, equal
-/// on every rank except `seconds`) plus the bytes this rank handed to MPI during the step.
-public struct DistributedRecord: Codable, Sendable, Equatable {
-    public var step: Int
-    public var cellCount: Int
-    public var energy: Double
-    public var maxRelativeError: Double
-    public var meanRelativeError: Double
-    public var rmsRelativeError: Double
-    public var emptyCells: Int
-    public var pointsPerStep: Int
-    public var learningRate: Double
-    public var seconds: Double
-    public var evaluation: CellErrorEstimate?
+/// One step of a distributed solve: the single process's `SolverRecord` (equal on every rank except
+/// `seconds`) and what the step cost this rank.
+public struct DistributedRecord: Sendable, Equatable {
+    public var record: SolverRecord
     /// Payload bytes this rank passed to collectives and messages during the step (evaluation included).
     public var bytesCommunicated: Int
     /// CPU seconds of this rank's process (all its threads) during the step: the compute cost,
     /// unaffected by other load on the machine, unlike `seconds`.
     public var cpuSeconds: Double
 
-    /// The same step as a `SolverRecord` (for `TransportReport` and its convergence plot).
-    /// `SolverRecord`'s memberwise initialiser is internal to Transport, so the record is decoded
-    /// from this one's JSON (same keys; the extra one is ignored).
-    public static func solverRecords(_ records: [DistributedRecord]) throws -> [SolverRecord] {
-        try JSONDecoder().decode([SolverRecord].self, from: JSONEncoder().encode(records))
+    public init(record: SolverRecord, bytesCommunicated: Int, cpuSeconds: Double) {
+        self.record = record
+        self.bytesCommunicated = bytesCommunicated
+        self.cpuSeconds = cpuSeconds
     }
 }
 

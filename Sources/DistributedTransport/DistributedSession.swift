@@ -1,7 +1,6 @@
 import Foundation
 import TensorModule
 import Transport
-import MPIWrapper
 
 /// The state of one distributed solve on one rank (the counterpart of Transport's `SolveSession`):
 /// the reduced kernel, the two point streams (derived from the seed exactly as the single process
@@ -59,7 +58,7 @@ final class DistributedSession {
     }
 
     /// Whether any rank is over the time budget (an allreduce, so all ranks stop together).
-    func isOverTime() throws -> Bool {
+    func timeIsUp() throws -> Bool {
         guard let budget = solver.settings.timeBudget else { return false }
         return try communicator.allreduce(elapsed() >= budget ? 1 : 0, .max) == 1
     }
@@ -173,14 +172,14 @@ final class DistributedSession {
         return heights.map { $0 - mean }
     }
 
-    func append(_ record: DistributedRecord, isFinal: Bool) {
+    func append(_ record: SolverRecord, isFinal: Bool) {
         var record = record
         record.seconds = elapsed()
-        record.bytesCommunicated = communicator.bytesCommunicated - stepStartBytes
-        record.cpuSeconds = processCPUSeconds() - stepStartCPU
-        history.append(record)
+        let entry = DistributedRecord(record: record, bytesCommunicated: communicator.bytesCommunicated - stepStartBytes,
+                                      cpuSeconds: processCPUSeconds() - stepStartCPU)
+        history.append(entry)
         if !isFinal {
-            progress?(DistributedProgress(record: record, latestEvaluation: latest,
+            progress?(DistributedProgress(record: entry, latestEvaluation: latest,
                                           maxIterations: solver.settings.maxIterations, isFinal: false))
         }
     }
@@ -191,12 +190,12 @@ final class DistributedSession {
         if lastEvaluatedStep != steps || latest == nil {
             let evaluation = try evaluate(heights, step: steps)
             if !converged && solver.settings.tolerance.isSatisfied(by: evaluation) { converged = true; stopReason = .toleranceReached }
-            if !history.isEmpty { history[history.count - 1].evaluation = evaluation }
+            if !history.isEmpty { history[history.count - 1].record.evaluation = evaluation }
         }
         let final = latest!
         let seconds = elapsed()
         if !history.isEmpty {
-            history[history.count - 1].seconds = seconds
+            history[history.count - 1].record.seconds = seconds
             progress?(DistributedProgress(record: history[history.count - 1], latestEvaluation: final,
                                           maxIterations: solver.settings.maxIterations, isFinal: true))
         }
@@ -204,5 +203,24 @@ final class DistributedSession {
                                    seconds: seconds, evaluation: final, finalPointsPerStep: pointsPerStep,
                                    finalLearningRate: learningRate, history: history,
                                    bytesCommunicated: communicator.bytesCommunicated - startBytes)
+    }
+}
+
+extension DistributedSession: AdamSolveContext {
+    typealias Failure = any Error
+    var settings: SemiDiscreteSolver { solver.settings }
+    var targetCount: Int { problem.targetCount }
+    var localWeights: [Double] { problem.targetWeights }
+    var heightScale: Double { problem.targetSpread * problem.source.coordinateScale }
+
+    func beginStep() {
+        stepStartBytes = communicator.bytesCommunicated
+        stepStartCPU = processCPUSeconds()
+    }
+
+    func trainingStep(count: Int, heights: [Double]) throws -> AdamStepSample {
+        let sample = try trainingSample(count: count, heights: heights)
+        let (estimate, energy) = try estimateWithEnergy(sample, heights: heights)
+        return AdamStepSample(counts: sample.counts, pointCount: sample.pointCount, estimate: estimate, energy: energy)
     }
 }

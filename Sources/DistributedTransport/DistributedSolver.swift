@@ -1,7 +1,6 @@
 import Foundation
 import TensorModule
 import Transport
-import MPIWrapper
 
 /// Adam on the heights of a semi-discrete problem whose targets are split across ranks: the
 /// single-process `SemiDiscreteSolver` with `method = .adam` (its settings are this solver's
@@ -80,102 +79,16 @@ public struct DistributedSolver: Sendable {
             try communicator.agree(bad)
             start = try session.centred(initialHeights)
         } else if settings.initialHeights == .voronoi {
-            let d = problem.dimension
-            var heights = [Double](repeating: 0, count: problem.partition.localCount)
-            for i in 0..<heights.count {
-                var squared = 0.0
-                for j in 0..<d { let v = Double(problem.targets[i * d + j]); squared += v * v }
-                heights[i] = -squared / 2
-            }
-            start = try session.centred(heights)
+            start = try session.centred(InitialHeights.voronoiHeights(targets: problem.targets, dimension: problem.dimension))
         } else {
             start = [Double](repeating: 0, count: problem.partition.localCount)
         }
-        return try runAdam(session, start: start)
-    }
-
-    /// `SemiDiscreteSolver.runAdam`, with the sums over targets folded across ranks.
-    func runAdam(_ session: DistributedSession, start: [Double]) throws -> DistributedSolution {
-        let s = settings
-        let problem = session.problem
-        let localCount = problem.partition.localCount, weights = problem.targetWeights
-        let heightScale = problem.targetSpread * problem.source.coordinateScale
-        var heights = start
-        var rate = s.learningRate
-        var adam = Adam(parameterCount: localCount, learningRate: rate * heightScale, beta1: s.beta1, beta2: s.beta2)
-        var points = min(SemiDiscreteSolver.powerOfTwo(atLeast: s.pointsPerStep), 1 << 30)
-        let maximumPoints = max(points, SemiDiscreteSolver.powerOfTwo(atMost: s.maximumPointsPerStep))
-
-        var stopReason: StopReason = .iterationLimit
-        var converged = false
-        var windowSquares = 0.0, windowSteps = 0
-        var pooledCounts = [Int](repeating: 0, count: localCount), pooledPoints = 0
-        var bestWindow = Double.infinity
-        var step = 0
-        var gradient = [Double](repeating: 0, count: localCount)
-        let solveStartBytes = session.communicator.bytesCommunicated
-
-        while step < s.maxIterations {
-            if try session.isOverTime() { stopReason = .timeBudget; break }
-            step += 1
-            session.stepStartBytes = session.communicator.bytesCommunicated
-            session.stepStartCPU = processCPUSeconds()
-            let sample = try session.trainingSample(count: points, heights: heights)
-            let (estimate, energy) = try session.estimateWithEnergy(sample, heights: heights)
-            var record = DistributedRecord(
-                step: step, cellCount: problem.targetCount, energy: energy, maxRelativeError: estimate.maxRelativeError,
-                meanRelativeError: estimate.meanRelativeError, rmsRelativeError: estimate.rmsRelativeError,
-                emptyCells: estimate.emptyCells, pointsPerStep: sample.pointCount, learningRate: rate, seconds: 0,
-                evaluation: nil, bytesCommunicated: 0, cpuSeconds: 0)
-
-            windowSquares += estimate.rmsRelativeError * estimate.rmsRelativeError
-            windowSteps += 1
-            for i in 0..<localCount { pooledCounts[i] += sample.counts[i] }
-            pooledPoints += points
-            var shouldEvaluate = s.evaluationInterval > 0 && step % s.evaluationInterval == 0
-            var stalledOut = false
-            if windowSteps >= s.growthPatience {
-                let pooled = try session.estimate(counts: pooledCounts, sampleCount: pooledPoints)
-                if s.tolerance.isSatisfied(by: pooled) || s.tolerance.isSatisfied(by: estimate) { shouldEvaluate = true }
-                let windowMean = windowSquares / Double(windowSteps)
-                if windowMean < bestWindow * (1 - s.stallImprovement) * (1 - s.stallImprovement) {
-                    bestWindow = windowMean
-                } else if points >= maximumPoints && rate * s.learningRateDecay < s.minimumLearningRate {
-                    stalledOut = true
-                } else {
-                    rate = max(rate * s.learningRateDecay, s.minimumLearningRate)
-                    points = min(maximumPoints, points * s.growthFactor)
-                    bestWindow = windowMean
-                }
-                windowSquares = 0; windowSteps = 0
-                for i in 0..<localCount { pooledCounts[i] = 0 }
-                pooledPoints = 0
-            }
-            if shouldEvaluate {
-                let evaluation = try session.evaluate(heights, step: step)
-                record.evaluation = evaluation
-                if s.tolerance.isSatisfied(by: evaluation) {
-                    converged = true
-                    session.append(record, isFinal: true)
-                    stopReason = .toleranceReached
-                    break
-                }
-            }
-            if stalledOut {
-                session.append(record, isFinal: true)
-                stopReason = .stalled
-                break
-            }
-
-            let n = Double(points)
-            for i in 0..<localCount { gradient[i] = Double(sample.counts[i]) / (n * weights[i]) - 1 }
-            adam.learningRate = record.learningRate * heightScale
-            adam.update(&heights, gradient: gradient)
-            heights = try session.centred(heights)
-            session.append(record, isFinal: step >= s.maxIterations)
-        }
-        return try session.finish(heights: heights, converged: converged, stopReason: stopReason, steps: step,
-                                  pointsPerStep: points, learningRate: rate, startBytes: solveStartBytes)
+        // The single process's loop, with the sums over targets folded across the ranks by the session.
+        let solveStartBytes = communicator.bytesCommunicated
+        let outcome = try settings.adamIterations(session, start: start)
+        return try session.finish(heights: outcome.heights, converged: outcome.hasConverged, stopReason: outcome.stopReason,
+                                  steps: outcome.steps, pointsPerStep: outcome.pointsPerStep,
+                                  learningRate: outcome.learningRate, startBytes: solveStartBytes)
     }
 }
 

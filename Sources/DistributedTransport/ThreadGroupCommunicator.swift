@@ -1,5 +1,4 @@
 import Foundation
-import MPIWrapper
 
 /// `K` ranks as threads of one process, sharing memory: the same collectives as MPI, with the
 /// same results (reductions combine the ranks' values in rank order; MAXLOC and the top-two merge
@@ -132,7 +131,7 @@ public final class ThreadGroupCommunicator: Communicator, @unchecked Sendable {
         bytesCommunicated += values.count * MemoryLayout<T>.stride
     }
 
-    public func allreduce(_ values: UnsafeMutableBufferPointer<Double>, _ reduction: MPICommunicator.Reduction) throws {
+    public func allreduce(_ values: UnsafeMutableBufferPointer<Double>, _ reduction: Reduction) throws {
         switch reduction {
         case .sum: try reduce(values, +)
         case .max: try reduce(values) { Swift.max($0, $1) }
@@ -140,7 +139,7 @@ public final class ThreadGroupCommunicator: Communicator, @unchecked Sendable {
         }
     }
 
-    public func allreduce(_ values: UnsafeMutableBufferPointer<Int64>, _ reduction: MPICommunicator.Reduction) throws {
+    public func allreduce(_ values: UnsafeMutableBufferPointer<Int64>, _ reduction: Reduction) throws {
         switch reduction {
         case .sum: try reduce(values, &+)
         case .max: try reduce(values) { Swift.max($0, $1) }
@@ -180,5 +179,12 @@ public final class ThreadGroupCommunicator: Communicator, @unchecked Sendable {
                      "ThreadGroupCommunicator.receive: \(message.count) values sent, \(values.count) expected")
         for i in 0..<values.count { values[i] = message[i] }
         bytesCommunicated += values.count * 8
+    }
+
+    public func hasMessage(from source: Int, tag: Int) throws -> Bool {
+        group.condition.lock()
+        defer { group.condition.unlock() }
+        try group.checkFailure()
+        return !(group.mailboxes[key(source, rank, tag)]?.isEmpty ?? true)
     }
 }

@@ -4,8 +4,8 @@ import TensorModule
 import Datasets
 import Transport
 import LatentOT
-#if canImport(DistributedTransport)
 import DistributedTransport
+#if canImport(MPIWrapper)
 import MPIWrapper
 #endif
 
@@ -24,7 +24,7 @@ import MPIWrapper
 // they stop). `LATENTOT_MPI_FAIL_RANK=r LATENTOT_MPI_FAIL_STEP=s` makes rank r exit(1) after step
 // s (before MPI_Init when s = 0: a rank that cannot start), to test exactly that.
 
-#if canImport(DistributedTransport)
+#if canImport(MPIWrapper)
 
 extension TransportSolveCommand {
     func runDistributed() throws {
@@ -38,9 +38,17 @@ extension TransportSolveCommand {
         let started = Date()
 
         // Every rank reads the header, then its own rows; any failure stops every rank.
-        var header: NumpyRows? = nil
+        var header: NumpyRowFile? = nil
         var localError: Error? = nil
-        do { header = try NumpyRows(path: codes) } catch { localError = error }
+        do { header = try NumpyRowFile(path: codes) } catch {
+            if case .unreadable(_, let reason) = error {
+                localError = LatentOTError.invalidValue(field: "--codes \(codes)",
+                                                        expected: "a readable .npy file at this path on every machine of the job",
+                                                        found: reason)
+            } else {
+                localError = error
+            }
+        }
         try world.agree(localError)
         let rows = header!.rows, dimension = header!.columns
         let partition = try TargetPartition(totalCount: rows, rankCount: size, rank: rank)
@@ -57,10 +65,8 @@ extension TransportSolveCommand {
                                                      budget: solver.settings.timeBudget, totalIsLimit: true) : nil
         let run = try DistributedSolveRun(slice: &slice, dimension: dimension, partition: partition, weights: targetWeights,
                                           source: solverOptions.source.distribution, scaling: .maximumCoordinate,
-                                          solver: solver, seed: seedOption.seed, world: world) { progress in
-            let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
-            bar?.update(progress.isFinal ? total : progress.record.step, status: error)
-        }
+                                          solver: solver, seed: seedOption.seed, communicator: world,
+                                          progress: MPIJob.stepHook(rank: rank, size: size, bar: bar, total: total))
 
         // Only rank 0 writes, then every rank learns whether it worked.
         localError = nil
@@ -74,7 +80,8 @@ extension TransportSolveCommand {
 
     private func writeSolution(heights: [Double], run: DistributedSolveRun, weights: [Double]?, totalSeconds: Double) throws {
         let (values, _) = try CodesFile.read(codes)
-        let (fields, report) = try run.report(settings: solverOptionsForReport, totalSeconds: totalSeconds)
+        let (fields, report) = run.report(settings: solverOptionsForReport, totalSeconds: totalSeconds,
+                                          library: MPIEnvironment.libraryVersion)
         let files = TransportSolutionFiles(codes: values, dimension: run.problem.dimension, weights: weights,
                                            normalization: run.problem.normalization, heights: heights, source: run.problem.source)
         let store = try FolderStore(out, create: true)
@@ -115,7 +122,7 @@ enum MPIJob {
         }
         let world = try MPIEnvironment.start()
         let rank = world.rank, size = world.size
-        if DistributedTermination.message == nil { DistributedTermination.install(rank: rank, size: size) }
+        if !DistributedTermination.isInstalled { DistributedTermination.install(rank: rank, size: size) }
         do {
             try body(world)
         } catch let error as MPIError {
@@ -125,120 +132,24 @@ enum MPIJob {
         } catch {
             // One write per message, so that mpirun's merged output keeps each rank's line whole.
             FileHandle.standardError.write("Error: \(RankError(rank: rank, size: size, underlying: error))\n".data(using: .utf8)!)
-            MPIEnvironment.finish()
+            MPIEnvironment.finish(world)
             throw ExitCode.failure
         }
-        MPIEnvironment.finish()
+        MPIEnvironment.finish(world)
     }
-}
 
-/// One distributed solve as every rank runs it on its slice of the codes: the problem (normalised
-/// collectively), the solve, the heights gathered on rank 0 and each rank's CPU time. Shared by
-/// `transport solve --distributed` and `train --distributed`.
-struct DistributedSolveRun {
-    var problem: DistributedProblem
-    var solution: DistributedSolution
-    /// All `M` heights on rank 0, nil on the others.
-    var heights: [Double]?
-    /// Payload bytes of the setup (normalisation, duplicate check) on this rank.
-    var setupBytes: Int
-    /// Mean CPU seconds per step of every rank (the same array on every rank).
-    var cpuByRank: [Double]
-
-    /// - Parameters:
-    ///   - slice: this rank's raw codes (`partition.localRange`, row-major); emptied once the
-    ///     normalised targets exist, so the slice is not held twice during the solve.
-    ///   - progress: called on every rank after every step (after the failure hook of the tests).
-    init(slice: inout [Float], dimension: Int, partition: TargetPartition, weights: [Double]?, source: SourceDistribution,
-         scaling: DistributedProblem.Scaling, solver: DistributedSolver, seed: UInt64, world: MPICommunicator,
-         progress: @escaping (DistributedProgress) -> Void) throws {
-        let rank = world.rank, size = world.size
-        let setupStartBytes = world.bytesCommunicated
-        problem = try DistributedProblem(codes: slice, dimension: dimension, partition: partition, weights: weights,
-                                         source: source, scaling: scaling, communicator: world)
-        slice = []
-        setupBytes = world.bytesCommunicated - setupStartBytes
-
+    /// What every rank does after each solver step: the failure hook of the tests
+    /// (`LATENTOT_MPI_FAIL_RANK/STEP`: exit(1) after that step), then rank 0's progress bar.
+    static func stepHook(rank: Int, size: Int, bar: ProgressReporter?, total: Int) -> (DistributedProgress) -> Void {
         let failure = DistributedTermination.failureHook()
-        solution = try solver.solve(problem, seed: seed, communicator: world) { step in
-            if let failure, failure.rank == rank, step.record.step == failure.step {
+        return { progress in
+            if let failure, failure.rank == rank, progress.record.record.step == failure.step {
                 FileHandle.standardError.write("rank \(rank) of \(size): failing on purpose after step \(failure.step) (LATENTOT_MPI_FAIL_RANK/STEP)\n".data(using: .utf8)!)
                 Foundation.exit(1)
             }
-            progress(step)
+            let error = progress.latestEvaluation.map { String(format: "rms %.3f max %.3f", $0.rmsRelativeError, $0.maxRelativeError) } ?? ""
+            bar?.update(progress.isFinal ? total : progress.record.record.step, status: error)
         }
-        heights = try gatherHeights(solution.localHeights, partition: partition, communicator: world)
-        var cpu = [Double](repeating: 0, count: size) // one rank per entry: an exact gather
-        cpu[rank] = solution.cpuSecondsPerStep
-        try cpu.withUnsafeMutableBufferPointer { try world.allreduce($0, .sum) }
-        cpuByRank = cpu
-    }
-
-    /// `report.json`'s fields (the `TransportReport` keys plus the `distributed` section), and the
-    /// `TransportReport` they make.
-    func report(settings: SemiDiscreteSolver, totalSeconds: Double) throws -> (fields: DistributedReportFile, report: TransportReport) {
-        let ranks = cpuByRank.count
-        let history = try DistributedRecord.solverRecords(solution.history)
-        let evaluation = solution.evaluation
-        let fields = DistributedReportFile(
-            targetCount: problem.targetCount, dimension: problem.dimension, source: problem.source, method: settings.method.rawValue,
-            hasConverged: solution.hasConverged, stopReason: "\(solution.stopReason)", iterations: solution.iterations,
-            solveSeconds: solution.seconds, maxRelativeError: evaluation.maxRelativeError,
-            rmsRelativeError: evaluation.rmsRelativeError, meanRelativeError: evaluation.meanRelativeError,
-            emptyCells: evaluation.emptyCells, noiseFloor: evaluation.noiseFloor, evaluationPointCount: evaluation.sampleCount,
-            tolerance: settings.tolerance, normalization: problem.normalization, history: history,
-            distributed: DistributedReportFile.Section(
-                ranks: ranks, bytesPerStep: solution.bytesPerStep, assignmentBytesPerPoint: MemoryLayout<ScoreIndex>.stride,
-                solveBytes: solution.bytesCommunicated, setupBytes: setupBytes,
-                secondsPerStep: solution.iterations > 0 ? solution.seconds / Double(solution.iterations) : 0,
-                cpuSecondsPerStepByRank: cpuByRank,
-                totalSeconds: totalSeconds, targetsPerRank: (0..<ranks).map { problem.partition.range(of: $0).count },
-                partitionTile: problem.partition.granularity, mpiLibrary: MPIEnvironment.libraryVersion))
-        // TransportReport's initialiser is internal to LatentOT: decode it from the same keys.
-        let report = try JSONDecoder().decode(TransportReport.self, from: JSONCoding.encode(fields))
-        return (fields, report)
-    }
-}
-
-/// `report.json` of a distributed solve: `TransportReport`'s keys plus a `distributed` section.
-struct DistributedReportFile: Codable {
-    var targetCount: Int
-    var dimension: Int
-    var source: SourceDistribution
-    var method: String
-    var hasConverged: Bool
-    var stopReason: String
-    var iterations: Int
-    var solveSeconds: Double
-    var maxRelativeError: Double
-    var rmsRelativeError: Double
-    var meanRelativeError: Double
-    var emptyCells: Int
-    var noiseFloor: Double
-    var evaluationPointCount: Int
-    var tolerance: Tolerance
-    var normalization: CodeNormalization
-    var history: [SolverRecord]
-    var distributed: Section
-
-    struct Section: Codable {
-        /// `K`, the MPI world size.
-        var ranks: Int
-        /// Mean payload bytes per rank per step handed to MPI (assignment allreduce, folds, broadcasts).
-        var bytesPerStep: Double
-        /// Bytes per source point of the assignment allreduce (MPI_FLOAT_INT under MPI_MAXLOC).
-        var assignmentBytesPerPoint: Int
-        /// Payload bytes per rank during the solve, and during setup (normalisation, duplicate check).
-        var solveBytes: Int
-        var setupBytes: Int
-        /// Wall-clock seconds per step on rank 0 (solve seconds / steps, the final evaluation included).
-        var secondsPerStep: Double
-        /// Mean CPU seconds per step of each rank (all its threads): the compute, whatever else runs.
-        var cpuSecondsPerStepByRank: [Double]
-        var totalSeconds: Double
-        var targetsPerRank: [Int]
-        var partitionTile: Int
-        var mpiLibrary: String
     }
 }
 
@@ -253,19 +164,20 @@ struct RankError: Error, CustomStringConvertible {
 /// What every rank says when mpirun ends it because another rank failed (SIGTERM), and the
 /// failure-injection hook of the tests.
 enum DistributedTermination {
-    nonisolated(unsafe) static var message: UnsafeMutablePointer<CChar>? = nil
-    nonisolated(unsafe) static var messageLength = 0
+    /// The SIGTERM message: a fixed buffer, filled before the handler is installed, read by it.
+    static let message = SignalMessage()
+
+    /// Whether `install` has run.
+    static var isInstalled: Bool { message.bytes[0] != 0 }
 
     static func install(rank: Int, size: Int) {
-        let text = "rank \(rank) of \(size): stopped by mpirun (another rank failed or the job was interrupted); see the first error above\n"
-        let bytes = Array(text.utf8CString)
-        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
-        buffer.initialize(from: bytes, count: bytes.count)
-        message = buffer
-        messageLength = bytes.count - 1
+        message.set("rank \(rank) of \(size): stopped by mpirun (another rank failed or the job was interrupted); see the first error above\n")
         signal(SIGTERM) { _ in
-            // Only async-signal-safe calls here.
-            if let message = DistributedTermination.message { _ = write(2, message, DistributedTermination.messageLength) }
+            // Only async-signal-safe calls here: the length is counted by hand, not by strlen.
+            let bytes = DistributedTermination.message.bytes
+            var length = 0
+            while length < SignalMessage.capacity && bytes[length] != 0 { length += 1 }
+            _ = write(2, bytes, length)
             _exit(143)
         }
     }
@@ -282,7 +194,7 @@ enum DistributedTermination {
 extension TransportMPICheckCommand {
     func run() throws {
         let world = try MPIEnvironment.start()
-        defer { MPIEnvironment.finish() }
+        defer { MPIEnvironment.finish(world) }
         let rank = world.rank, size = world.size
         var failures: [String] = []
         // MAXLOC: entry e has score (e mod 7) on rank (e mod K), else lower; ties resolved to the lowest index.
@@ -394,93 +306,22 @@ struct TransportMPICheckCommand: ParsableCommand {
     }
 }
 
-/// The rows of a 2-D `.npy` of float32 or float64 (C order, uncompressed) read by range, without
-/// reading the rest of the file.
-struct NumpyRows {
-    let path: String
-    let rows: Int
-    let columns: Int
-    let elementSize: Int
-    let dataOffset: UInt64
+/// A NUL-terminated message in memory allocated once and never freed, so a signal handler can write
+/// it with no allocation and no lock (`write(2)` is async-signal-safe).
+final class SignalMessage: @unchecked Sendable {
+    static let capacity = 512
+    /// Zero-filled until `set`.
+    let bytes: UnsafeMutablePointer<CChar>
 
-    init(path: String) throws {
-        self.path = path
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw LatentOTError.invalidValue(field: "--codes \(path)", expected: "a readable .npy file at this path on every machine of the job",
-                                             found: FileManager.default.fileExists(atPath: path) ? "a file this rank cannot read" : "no such file")
-        }
-        defer { try? handle.close() }
-        let prefix = [UInt8](try handle.read(upToCount: 12) ?? Data())
-        func bad(_ expected: String, _ found: String) -> Error {
-            LatentOTError.invalidValue(field: "\(path)", expected: expected, found: found)
-        }
-        if prefix.starts(with: [0x1F, 0x8B]) {
-            throw bad("an uncompressed .npy (--distributed reads rows in place)", "a gzip-compressed file: decompress it first")
-        }
-        guard prefix.count >= 10, prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) else {
-            throw bad("a .npy file (magic \\x93NUMPY)", "\(prefix.prefix(6).map { String(format: "%02x", $0) }.joined(separator: " "))")
-        }
-        let major = prefix[6]
-        let headerLength: Int, headerStart: Int
-        switch major {
-        case 1: headerLength = Int(prefix[8]) | Int(prefix[9]) << 8; headerStart = 10
-        case 2, 3:
-            guard prefix.count >= 12 else { throw bad("a complete .npy header", "\(prefix.count) bytes") }
-            headerLength = Int(prefix[8]) | Int(prefix[9]) << 8 | Int(prefix[10]) << 16 | Int(prefix[11]) << 24; headerStart = 12
-        default: throw bad(".npy version 1, 2 or 3", "version \(major)")
-        }
-        try handle.seek(toOffset: UInt64(headerStart))
-        let headerData = try handle.read(upToCount: headerLength) ?? Data()
-        guard headerData.count == headerLength else { throw bad("a header of \(headerLength) bytes", "\(headerData.count) bytes") }
-        let header = String(decoding: headerData, as: UTF8.self)
-        func value(after key: String) -> Substring? {
-            guard let range = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else { return nil }
-            var rest = header[range.upperBound...].drop { $0 == " " }
-            guard rest.first == ":" else { return nil }
-            rest = rest.dropFirst().drop { $0 == " " }
-            return rest
-        }
-        guard let descrPart = value(after: "descr"), let quote = descrPart.first, quote == "'" || quote == "\"",
-              let end = descrPart.dropFirst().firstIndex(of: quote) else { throw bad("a 'descr' entry in the header", header) }
-        let descr = String(descrPart.dropFirst()[..<end])
-        switch descr {
-        case "<f4", "=f4", "|f4": elementSize = 4
-        case "<f8", "=f8", "|f8": elementSize = 8
-        default: throw bad("float32 (<f4) or float64 (<f8) codes", "'\(descr)'")
-        }
-        guard let fortran = value(after: "fortran_order") else { throw bad("a 'fortran_order' entry", header) }
-        guard fortran.hasPrefix("False") else { throw bad("C order (fortran_order False)", "Fortran order") }
-        guard let shapePart = value(after: "shape"), shapePart.first == "(", let close = shapePart.firstIndex(of: ")") else {
-            throw bad("a 'shape' entry", header)
-        }
-        let dims = shapePart.dropFirst()[..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }.map { Int($0.hasSuffix("L") ? String($0.dropLast()) : $0) }
-        guard dims.count == 2, let r = dims[0], let c = dims[1], r > 0, c > 0 else {
-            throw bad("a 2-D array with at least one row and one column (n × d)", "shape (\(dims.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")))")
-        }
-        rows = r
-        columns = c
-        dataOffset = UInt64(headerStart + headerLength)
-        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64 ?? 0
-        let expected = dataOffset + UInt64(r * c * elementSize)
-        guard size == expected else { throw bad("\(expected) bytes for shape (\(r), \(c))", "\(size) bytes") }
+    init() {
+        bytes = .allocate(capacity: Self.capacity + 1)
+        bytes.initialize(repeating: 0, count: Self.capacity + 1)
     }
 
-    /// Rows `range` as Float (row-major).
-    func read(rows range: Range<Int>) throws -> [Float] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw LatentOTError.missingFile(path) }
-        defer { try? handle.close() }
-        try handle.seek(toOffset: dataOffset + UInt64(range.lowerBound * columns * elementSize))
-        let count = range.count * columns
-        let data = try handle.read(upToCount: count * elementSize) ?? Data()
-        guard data.count == count * elementSize else {
-            throw LatentOTError.invalidValue(field: path, expected: "\(count * elementSize) bytes of rows \(range)", found: "\(data.count) bytes")
-        }
-        return data.withUnsafeBytes { raw in
-            if elementSize == 4 {
-                return (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-            }
-            return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)))) }
-        }
+    /// Copies `text` in (truncated to `capacity` bytes). Call before installing the handler.
+    func set(_ text: String) {
+        let utf8 = Array(text.utf8.prefix(Self.capacity))
+        for (i, byte) in utf8.enumerated() { bytes[i] = CChar(bitPattern: byte) }
+        bytes[utf8.count] = 0
     }
 }

@@ -1,4 +1,5 @@
 import CMPI
+import DistributedTransport
 
 /// A thin wrapper over an MPI communicator: rank and size, barrier, broadcast, sums and maxima of
 /// Double and Int64 vectors, MPI_MAXLOC on (Float score, Int32 index) pairs, a top-two merge, and
@@ -23,10 +24,13 @@ public final class MPICommunicator: @unchecked Sendable {
         try MPIError.check(MPI_Comm_size(handle, &size), "MPI_Comm_size")
         self.rank = Int(rank)
         self.size = Int(size)
+        // The Swift pairs are handed to MPI as its C structs: their layouts must agree.
+        precondition(MemoryLayout<ScoreIndex>.stride == MemoryLayout<latentot_score_index>.stride
+                        && MemoryLayout<ScoreIndex>.offset(of: \.index) == 4
+                        && MemoryLayout<TopTwo>.stride == MemoryLayout<latentot_top_two>.stride
+                        && MemoryLayout<TopTwo>.offset(of: \.second) == 12,
+                     "ScoreIndex/TopTwo layouts differ from MPI_FLOAT_INT and the top-two datatype")
     }
-
-    /// How a vector is combined element by element.
-    public enum Reduction: Sendable { case sum, max, min }
 
     static func operation(_ reduction: Reduction) -> MPI_Op {
         switch reduction {
@@ -96,7 +100,7 @@ public final class MPICommunicator: @unchecked Sendable {
     public func allreduceTopTwo(_ entries: UnsafeMutableBufferPointer<TopTwo>) throws(MPIError) {
         guard let base = entries.baseAddress, entries.count > 0 else { return }
         let count = try Self.checkedCount(entries.count, "MPI_Allreduce")
-        let (datatype, operation) = try Self.topTwoOperation()
+        let (datatype, operation) = try topTwoOperation()
         try MPIError.check(MPI_Allreduce(latentot_mpi_in_place(), base, count, datatype, operation, handle),
                            "MPI_Allreduce (top-two merge of \(entries.count) entries)")
         bytesCommunicated += entries.count * MemoryLayout<TopTwo>.stride
@@ -132,11 +136,11 @@ public final class MPICommunicator: @unchecked Sendable {
         return flag != 0
     }
 
-    // MARK: - The top-two datatype and operation (created once, freed by MPIEnvironment.finish)
+    // MARK: - The top-two datatype and operation (created on first use, freed by `release()`)
 
-    nonisolated(unsafe) private static var topTwo: (MPI_Datatype, MPI_Op)? = nil
+    private var topTwo: (MPI_Datatype, MPI_Op)? = nil
 
-    static func topTwoOperation() throws(MPIError) -> (MPI_Datatype, MPI_Op) {
+    func topTwoOperation() throws(MPIError) -> (MPI_Datatype, MPI_Op) {
         if let topTwo { return topTwo }
         var datatype: MPI_Datatype? = latentot_mpi_datatype_null()
         try MPIError.check(MPI_Type_contiguous(4, latentot_mpi_int32(), &datatype), "MPI_Type_contiguous")
@@ -151,7 +155,8 @@ public final class MPICommunicator: @unchecked Sendable {
         return pair
     }
 
-    static func releaseOperations() {
+    /// Frees what this communicator created (before MPI_Finalize; `MPIEnvironment.finish` calls it).
+    func release() {
         guard let (datatype, operation) = topTwo else { return }
         var d: MPI_Datatype? = datatype, o: MPI_Op? = operation
         MPI_Op_free(&o)
@@ -159,6 +164,8 @@ public final class MPICommunicator: @unchecked Sendable {
         topTwo = nil
     }
 }
+
+extension MPICommunicator: Communicator {}
 
 /// MPI user function: `inout[i] = merge(in[i], inout[i])` for `TopTwo` entries.
 private let mergeTopTwo: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,

@@ -27,11 +27,12 @@ public enum MPIEnvironment {
         return try MPICommunicator(handle: world)
     }
 
-    /// Finalises MPI (a no-op when it is not running). Every rank must call it before exiting
-    /// normally; a rank that exits without it makes `mpirun` end the job with an error.
-    public static func finish() {
+    /// Finalises MPI (a no-op when it is not running), after freeing what `world` created. Every
+    /// rank must call it before exiting normally; a rank that exits without it makes `mpirun` end
+    /// the job with an error.
+    public static func finish(_ world: MPICommunicator?) {
         if isRunning {
-            MPICommunicator.releaseOperations()
+            world?.release()
             MPI_Finalize()
         }
     }

@@ -28,17 +28,23 @@ public enum InitialHeights: String, Codable, Sendable, CaseIterable {
         case .zero:
             return [Double](repeating: 0, count: problem.targetCount)
         case .voronoi, .multiscale:
-            let d = problem.dimension
-            var heights = [Double](repeating: 0, count: problem.targetCount)
-            for i in 0..<problem.targetCount {
-                var squared = 0.0
-                for j in 0..<d { let v = Double(problem.targets[i * d + j]); squared += v * v }
-                heights[i] = -squared / 2
-            }
-            return SemiDiscreteSolver.centred(heights)
+            return SemiDiscreteSolver.centred(InitialHeights.voronoiHeights(targets: problem.targets,
+                                                                            dimension: problem.dimension))
         case .gaussian:
             return InitialHeights.gaussianMapHeights(for: problem)
         }
+    }
+
+    /// `-|y_i|²/2` for row-major `targets` (not centred): the Voronoi start of any slice of targets.
+    public static func voronoiHeights(targets: [Float], dimension d: Int) -> [Double] {
+        let count = d > 0 ? targets.count / d : 0
+        var heights = [Double](repeating: 0, count: count)
+        for i in 0..<count {
+            var squared = 0.0
+            for j in 0..<d { let v = Double(targets[i * d + j]); squared += v * v }
+            heights[i] = -squared / 2
+        }
+        return heights
     }
 
     static func gaussianMapHeights(for problem: SemiDiscreteProblem) -> [Double] {

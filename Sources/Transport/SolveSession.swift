@@ -187,3 +187,26 @@ final class SolveSession {
                                     history: history)
     }
 }
+
+extension SolveSession: AdamSolveContext {
+    typealias Failure = Never
+    var settings: SemiDiscreteSolver { solver }
+    var targetCount: Int { problem.targetCount }
+    var localWeights: [Double] { problem.targetWeights }
+    var heightScale: Double { SemiDiscreteSolver.heightScale(of: problem) }
+    func timeIsUp() -> Bool { isOverTime }
+    func beginStep() {}
+
+    func trainingStep(count: Int, heights: [Double]) -> AdamStepSample {
+        let sample = trainingSample(count: count, heights: heights, keepAssignments: false)
+        let estimate = CellErrorEstimate(counts: sample.counts, sampleCount: count, weights: problem.targetWeights)
+        return AdamStepSample(counts: sample.counts, pointCount: sample.pointCount, estimate: estimate,
+                              energy: energy(sample, heights: heights))
+    }
+
+    func estimate(counts: [Int], sampleCount: Int) -> CellErrorEstimate {
+        CellErrorEstimate(counts: counts, sampleCount: sampleCount, weights: problem.targetWeights)
+    }
+
+    func centred(_ heights: [Double]) -> [Double] { SemiDiscreteSolver.centred(heights) }
+}

@@ -27,4 +27,20 @@ public struct SolverRecord: Codable, Sendable, Equatable {
     public var seconds: Double
     /// The independent estimate on fresh evaluation points, when one was made after this step.
     public var evaluation: CellErrorEstimate?
+
+    public init(step: Int, cellCount: Int, energy: Double, maxRelativeError: Double, meanRelativeError: Double,
+                rmsRelativeError: Double, emptyCells: Int, pointsPerStep: Int, learningRate: Double, seconds: Double,
+                evaluation: CellErrorEstimate?) {
+        self.step = step
+        self.cellCount = cellCount
+        self.energy = energy
+        self.maxRelativeError = maxRelativeError
+        self.meanRelativeError = meanRelativeError
+        self.rmsRelativeError = rmsRelativeError
+        self.emptyCells = emptyCells
+        self.pointsPerStep = pointsPerStep
+        self.learningRate = learningRate
+        self.seconds = seconds
+        self.evaluation = evaluation
+    }
 }

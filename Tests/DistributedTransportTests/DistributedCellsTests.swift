@@ -1,7 +1,7 @@
 import Testing
 import TensorModule
 import Transport
-import MPIWrapper
+
 import DistributedTransport
 
 /// The reduced kernel against one process holding every target: same winners, same scores, bit for bit.

@@ -1,7 +1,7 @@
 import Testing
 import TensorModule
 import Transport
-import MPIWrapper
+
 import DistributedTransport
 
 /// The distributed solver on threads (`ThreadGroupCommunicator`, no mpirun): K = 1, 2, 3 against
@@ -109,16 +109,36 @@ import DistributedTransport
         let differing = zip(outcome.heights, reference.heights).filter { $0.bitPattern != $1.bitPattern }.count
         let largest = zip(outcome.heights, reference.heights).map { abs($0 - $1) }.max() ?? 0
         #expect(differing == 0, "K = \(ranks): \(differing) of \(outcome.heights.count) heights differ, by up to \(largest)")
-        for (a, b) in zip(outcome.history, reference.history) {
+        for (a, b) in zip(outcome.history.map(\.record), reference.history) {
             #expect(a.energy.bitPattern == b.energy.bitPattern && a.rmsRelativeError.bitPattern == b.rmsRelativeError.bitPattern
                     && a.maxRelativeError == b.maxRelativeError && a.emptyCells == b.emptyCells
                     && a.pointsPerStep == b.pointsPerStep && a.learningRate == b.learningRate
                     && a.evaluation == b.evaluation, "K = \(ranks), step \(a.step)")
         }
         #expect(outcome.evaluation == reference.evaluation)
-        // The records convert to the single process's type (for TransportReport and its plot).
-        let records = try DistributedRecord.solverRecords(outcome.history)
-        #expect(records.map(\.energy) == reference.history.map(\.energy))
+    }
+
+    /// A solve that ends on the pre-screen (a step's own counts, precise enough here: noise floor
+    /// below half the tolerance, or the window's pooled counts) and the evaluation it triggers: the
+    /// path where the copied loop of old differed from the single process's.
+    @Test(arguments: [1, 3])
+    func preciseStepsEndTheSolveAsInOneProcess(ranks: Int) throws {
+        let codes = Self.codes()
+        var settings = Self.settings(maxIterations: 200)
+        settings.pointsPerStep = 1 << 15        // noise floor √(1200/2^15) ≈ 0.19 ≤ 0.4 / 2
+        settings.maximumPointsPerStep = 1 << 15
+        settings.growthPatience = 3
+        settings.evaluationInterval = 0
+        settings.tolerance = .rmsRelativeError(0.4)
+        let normalization = try CodeNormalization(fitting: codes, dimension: Self.dimension)
+        let problem = try SemiDiscreteProblem(targets: normalization.apply(codes), dimension: Self.dimension)
+        let reference = settings.solve(problem, seed: 5)
+        try #require(reference.stopReason == .toleranceReached, "\(reference.history.count) steps")
+        try #require(reference.history.count < 60)
+        let outcome = try Self.distributed(ranks: ranks, codes: codes, settings: settings)
+        #expect(outcome.stopReason == .toleranceReached)
+        #expect(outcome.history.count == reference.history.count)
+        #expect(outcome.heights.map(\.bitPattern) == reference.heights.map(\.bitPattern))
     }
 
     @Test func weightedProblemMatchesAcrossRanks() throws {

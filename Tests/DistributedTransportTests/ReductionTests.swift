@@ -1,5 +1,5 @@
 import Testing
-import MPIWrapper
+
 import DistributedTransport
 
 /// The reduction rules and the partition, without MPI.

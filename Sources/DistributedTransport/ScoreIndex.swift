@@ -1,12 +1,14 @@
-import CMPI
+/// A point's best target and its score. Its layout is MPI's `MPI_FLOAT_INT` (`{float; int32}`,
+/// 8 bytes), which the MPI communicator checks before it hands these to MPI_MAXLOC.
+public struct ScoreIndex: Sendable, Equatable {
+    public var score: Float
+    public var index: Int32
 
-/// A point's best target and its score, laid out as MPI's `MPI_FLOAT_INT` (`{float; int}`).
-public typealias ScoreIndex = latentot_score_index
+    public init(score: Float, index: Int32) {
+        self.score = score
+        self.index = index
+    }
 
-/// A point's two best targets and their scores, best first (16 bytes).
-public typealias TopTwo = latentot_top_two
-
-extension ScoreIndex {
     /// The entry of no target: score −∞, index −1 (loses to every real entry).
     public static var none: ScoreIndex { ScoreIndex(score: -.infinity, index: -1) }
 
@@ -26,7 +28,21 @@ extension ScoreIndex {
     }
 }
 
-extension TopTwo {
+/// A point's two best targets and their scores, best first (16 bytes: four 4-byte fields, as the
+/// MPI datatype of the top-two merge).
+public struct TopTwo: Sendable, Equatable {
+    public var bestScore: Float
+    public var best: Int32
+    public var secondScore: Float
+    public var second: Int32
+
+    public init(bestScore: Float, best: Int32, secondScore: Float, second: Int32) {
+        self.bestScore = bestScore
+        self.best = best
+        self.secondScore = secondScore
+        self.second = second
+    }
+
     /// No targets: both slots empty (score −∞, index −1).
     public static var none: TopTwo { TopTwo(bestScore: -.infinity, best: -1, secondScore: -.infinity, second: -1) }
 
